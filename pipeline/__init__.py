@@ -1,0 +1,1 @@
+"""Impartial: opt-in social media impartiality monitoring."""

@@ -1,0 +1,94 @@
+"""``impartial accounts``: the registered official and personal accounts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from pipeline import registry
+from pipeline.audit import cli_actor
+from pipeline.cli.common import console, fail, session
+
+accounts = typer.Typer(help="Accounts to scan: official, or personal with consent.",
+                       no_args_is_help=True)
+
+
+@accounts.command("add")
+def add(
+    platform: str = typer.Option(..., "--platform", help="mastodon, bluesky or rss."),
+    handle: str = typer.Option(
+        ..., "--handle", help="@user@instance (Mastodon), handle or DID (Bluesky), feed URL (rss)."
+    ),
+    kind: str = typer.Option(..., "--kind", help="official or personal."),
+    owner: str | None = typer.Option(None, "--owner", help="Owner's email (personal: required)."),
+    org_unit: str | None = typer.Option(None, "--org-unit", help="Org unit (official accounts)."),
+    host: str | None = typer.Option(
+        None, "--host", help="API base URL when it differs from the handle's (e.g. an AppView)."
+    ),
+    name: str | None = typer.Option(None, "--name", help="Display name."),
+) -> None:
+    """Register an account. Personal accounts are scanned only while their owner consents.
+
+    Example: impartial accounts add --platform mastodon --handle @ana@social.example --kind personal --owner ana.roy@example.org
+    """
+    spec = registry.AccountSpec(platform, handle, kind, owner, org_unit, host, name)
+    with session() as uow:
+        account = registry.add_account(uow.session, spec, actor=cli_actor())
+        uow.commit()
+        console.print(
+            f"added account {account.id}: {account.platform} {account.handle} ({account.kind})"
+        )
+
+
+@accounts.command("import")
+def import_(
+    file: Path = typer.Argument(..., help=f"CSV with columns {', '.join(registry.CSV_COLUMNS)}."),
+) -> None:
+    """Register accounts from a CSV file: all rows or none; a bad row is named by its line.
+
+    Example: impartial accounts import accounts.csv
+    """
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise fail(f"cannot read {file}: {exc}") from None
+    with session() as uow:
+        added = registry.import_accounts(uow.session, text, actor=cli_actor())
+        uow.commit()
+    console.print(f"imported {len(added)} accounts from {file}")
+
+
+@accounts.command("list")
+def list_(
+    all_: bool = typer.Option(False, "--all", help="Include deactivated accounts."),
+) -> None:
+    """List registered accounts.
+
+    Example: impartial accounts list --all
+    """
+    with session() as uow:
+        table = Table("id", "platform", "handle", "kind", "owner", "org unit", "active")
+        for a in registry.list_accounts(uow.session, include_inactive=all_):
+            table.add_row(
+                str(a.id), a.platform, a.handle, a.kind, a.owner.email if a.owner else "",
+                a.org_unit or "", "yes" if a.active else "no",
+            )
+    console.print(table)
+
+
+@accounts.command("deactivate")
+def deactivate(account_id: int = typer.Argument(..., help="Account id (see 'accounts list').")) -> None:
+    """Stop scanning an account (its history stays, subject to retention).
+
+    Example: impartial accounts deactivate 12
+    """
+    with session() as uow:
+        account = registry.deactivate_account(uow.session, account_id, actor=cli_actor())
+        uow.commit()
+        console.print(f"deactivated account {account.id} ({account.handle})")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(accounts, name="accounts")

@@ -1,0 +1,61 @@
+"""What every command shares: consoles, the unit of work with user-facing errors, dates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import typer
+from rich.console import Console
+from sqlalchemy import exc as sa_exc
+
+from pipeline.db.embedded import EmbeddedDatabaseError
+from pipeline.db.engine import UnitOfWork, unit_of_work
+from pipeline.db.migrate import PgvectorMissingError
+from pipeline.errors import InputError
+
+console = Console()
+err = Console(stderr=True)
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """Turn the errors a user can cause or meet into a message and an exit code."""
+    try:
+        yield
+    except InputError as exc:
+        raise fail(str(exc), 2) from None
+    except (EmbeddedDatabaseError, PgvectorMissingError) as exc:
+        raise fail(str(exc), 1) from None
+    except sa_exc.ProgrammingError as exc:
+        if "does not exist" in str(exc.orig):
+            raise fail(
+                "the database schema is missing or out of date: run 'impartial db upgrade'", 1
+            ) from None
+        raise
+    except sa_exc.OperationalError as exc:
+        raise fail(f"cannot reach the database: {str(exc.orig).strip()}", 1) from None
+
+
+@contextmanager
+def session() -> Iterator[UnitOfWork]:
+    """A unit of work for one command; errors become messages, nothing half-written."""
+    with database_errors(), unit_of_work() as uow:
+        yield uow
+
+
+def parse_date(value: str | None, option: str) -> datetime | None:
+    """An ISO date or date-time; naive values are taken as UTC."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise fail(f"{option}: {value!r} is not a date (use YYYY-MM-DD)") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

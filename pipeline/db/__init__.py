@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy models, engine and unit of work, embedded PostgreSQL, migrations."""

