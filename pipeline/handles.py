@@ -53,15 +53,14 @@ def parse(platform: str, handle: str, host: str | None = None) -> AccountAddress
 def _mastodon(handle: str, host: str | None) -> AccountAddress:
     user, _, domain = handle.lstrip("@").partition("@")
     if not _MASTODON_USER.match(user) or (domain and not _DOMAIN.match(domain)):
-        raise InputError(
-            f"malformed Mastodon handle {handle!r}: expected @user@instance.example"
-        )
+        raise InputError(f"malformed Mastodon handle {handle!r}: expected @user@instance.example")
     if not domain:
         if host is None:
             raise InputError(f"Mastodon handle {handle!r} needs its instance: @user@instance")
         domain = urlsplit(normalize_host(host)).hostname or ""
     base = normalize_host(host) if host else normalize_host(domain)
-    return AccountAddress("mastodon", base, f"{user}@{domain.lower()}")
+    # Mastodon usernames are case-insensitive: store one spelling
+    return AccountAddress("mastodon", base, f"{user.lower()}@{domain.lower()}")
 
 
 def _bluesky(handle: str, host: str | None) -> AccountAddress:

@@ -68,7 +68,11 @@ def add_person(
     session.add(person)
     session.flush()
     audit.record(
-        session, "person.add", actor=actor, subject_type="person", subject_id=person.id,
+        session,
+        "person.add",
+        actor=actor,
+        subject_type="person",
+        subject_id=person.id,
         person_id=person.id,
     )
     return person
@@ -137,8 +141,14 @@ def add_account(session: Session, spec: AccountSpec, *, actor: str) -> Account:
     session.add(account)
     session.flush()
     audit.record(
-        session, "account.add", actor=actor, subject_type="account", subject_id=account.id,
-        person_id=owner.id if owner else None, kind=kind, platform=address.platform,
+        session,
+        "account.add",
+        actor=actor,
+        subject_type="account",
+        subject_id=account.id,
+        person_id=owner.id if owner else None,
+        kind=kind,
+        platform=address.platform,
     )
     return account
 
@@ -189,8 +199,12 @@ def deactivate_account(session: Session, account_id: int, *, actor: str) -> Acco
     account.active = False
     account.deactivated_at = now()
     audit.record(
-        session, "account.deactivate", actor=actor, subject_type="account",
-        subject_id=account.id, person_id=account.owner_id,
+        session,
+        "account.deactivate",
+        actor=actor,
+        subject_type="account",
+        subject_id=account.id,
+        person_id=account.owner_id,
     )
     return account
 
@@ -232,14 +246,23 @@ def grant_consent(
     session.add(consent)
     session.flush()
     audit.record(
-        session, "consent.grant", actor=actor, subject_type="consent", subject_id=consent.id,
-        person_id=person.id, scope=consent.scope,
+        session,
+        "consent.grant",
+        actor=actor,
+        subject_type="consent",
+        subject_id=consent.id,
+        person_id=person.id,
+        scope=consent.scope,
     )
     return consent
 
 
 def withdraw_consent(
-    session: Session, email: str, *, actor: str, consent_id: int | None = None,
+    session: Session,
+    email: str,
+    *,
+    actor: str,
+    consent_id: int | None = None,
     at: datetime | None = None,
 ) -> list[Consent]:
     """Record the withdrawal of one consent, or of every active one of the person."""
@@ -253,8 +276,12 @@ def withdraw_consent(
     for consent in active:
         consent.withdrawn_at = at
         audit.record(
-            session, "consent.withdraw", actor=actor, subject_type="consent",
-            subject_id=consent.id, person_id=person.id,
+            session,
+            "consent.withdraw",
+            actor=actor,
+            subject_type="consent",
+            subject_id=consent.id,
+            person_id=person.id,
         )
     return active
 

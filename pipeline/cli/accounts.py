@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from pipeline import registry
 from pipeline.audit import cli_actor
-from pipeline.cli.common import console, fail, session
+from pipeline.cli.common import JSON_OPTION_HELP, console, fail, print_rows, session
 
-accounts = typer.Typer(help="Accounts to scan: official, or personal with consent.",
-                       no_args_is_help=True)
+accounts = typer.Typer(
+    help="Accounts to scan: official, or personal with consent.", no_args_is_help=True
+)
 
 
 @accounts.command("add")
@@ -63,23 +63,37 @@ def import_(
 @accounts.command("list")
 def list_(
     all_: bool = typer.Option(False, "--all", help="Include deactivated accounts."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
     """List registered accounts.
 
     Example: impartial accounts list --all
     """
     with session() as uow:
-        table = Table("id", "platform", "handle", "kind", "owner", "org unit", "active")
-        for a in registry.list_accounts(uow.session, include_inactive=all_):
-            table.add_row(
-                str(a.id), a.platform, a.handle, a.kind, a.owner.email if a.owner else "",
-                a.org_unit or "", "yes" if a.active else "no",
-            )
-    console.print(table)
+        rows = [
+            [
+                a.id,
+                a.platform,
+                a.host,
+                a.handle,
+                a.kind,
+                a.owner.email if a.owner else None,
+                a.org_unit,
+                a.active,
+            ]
+            for a in registry.list_accounts(uow.session, include_inactive=all_)
+        ]
+    print_rows(
+        ["id", "platform", "host", "handle", "kind", "owner", "org_unit", "active"],
+        rows,
+        as_json=as_json,
+    )
 
 
 @accounts.command("deactivate")
-def deactivate(account_id: int = typer.Argument(..., help="Account id (see 'accounts list').")) -> None:
+def deactivate(
+    account_id: int = typer.Argument(..., help="Account id (see 'accounts list')."),
+) -> None:
     """Stop scanning an account (its history stays, subject to retention).
 
     Example: impartial accounts deactivate 12

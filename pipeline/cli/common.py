@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import typer
 from rich.console import Console
+from rich.table import Table
 from sqlalchemy import exc as sa_exc
 
 from pipeline.db.embedded import EmbeddedDatabaseError
@@ -59,3 +61,23 @@ def parse_date(value: str | None, option: str) -> datetime | None:
     except ValueError:
         raise fail(f"{option}: {value!r} is not a date (use YYYY-MM-DD)") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+JSON_OPTION_HELP = "Print JSON (one object per row) instead of a table."
+
+
+def print_rows(columns: list[str], rows: list[list[object]], *, as_json: bool) -> None:
+    """A table for people, or JSON for scripts; long values fold instead of being cut."""
+    if as_json:
+        typer.echo(
+            json.dumps(
+                [dict(zip(columns, row, strict=True)) for row in rows], default=str, indent=2
+            )
+        )
+        return
+    table = Table(*columns)
+    for column in table.columns:
+        column.overflow = "fold"
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import typer
-from rich.table import Table
 
 from pipeline import registry
 from pipeline.audit import cli_actor
-from pipeline.cli.common import console, fail, parse_date, session
+from pipeline.cli.common import JSON_OPTION_HELP, console, fail, parse_date, print_rows, session
 
 consent = typer.Typer(help="Consent ledger: grant, withdraw, list.", no_args_is_help=True)
 
@@ -38,8 +37,13 @@ def grant(
         expires_at = registry.now() + timedelta(days=days)
     with session() as uow:
         granted = registry.grant_consent(
-            uow.session, email, evidence=evidence, expires_at=expires_at, account_id=account,
-            purpose=purpose, actor=cli_actor(),
+            uow.session,
+            email,
+            evidence=evidence,
+            expires_at=expires_at,
+            account_id=account,
+            purpose=purpose,
+            actor=cli_actor(),
         )
         uow.commit()
         until = f"until {granted.expires_at:%Y-%m-%d}" if granted.expires_at else "until withdrawn"
@@ -66,22 +70,33 @@ def withdraw(
 
 
 @consent.command("list")
-def list_(email: str | None = typer.Argument(None, help="Only this person's consents.")) -> None:
+def list_(
+    email: str | None = typer.Argument(None, help="Only this person's consents."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
+) -> None:
     """List consents with their state (active, expired, withdrawn).
 
     Example: impartial consent list ana.roy@example.org
     """
     with session() as uow:
-        table = Table("id", "person", "scope", "granted", "expires", "state", "evidence")
-        for c in registry.list_consents(uow.session, email):
-            table.add_row(
-                str(c.id), c.person.email,
+        rows = [
+            [
+                c.id,
+                c.person.email,
                 c.scope if c.account_id is None else f"account {c.account_id}",
-                f"{c.granted_at:%Y-%m-%d}",
-                f"{c.expires_at:%Y-%m-%d}" if c.expires_at else "-",
-                registry.consent_state(c), c.evidence,
-            )
-    console.print(table)
+                c.granted_at,
+                c.expires_at,
+                c.withdrawn_at,
+                registry.consent_state(c),
+                c.evidence,
+            ]
+            for c in registry.list_consents(uow.session, email)
+        ]
+    print_rows(
+        ["id", "person", "scope", "granted_at", "expires_at", "withdrawn_at", "state", "evidence"],
+        rows,
+        as_json=as_json,
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
 from pipeline import registry
 from pipeline.audit import cli_actor
-from pipeline.cli.common import console, session
+from pipeline.cli.common import JSON_OPTION_HELP, console, print_rows, session
 from pipeline.db.models import SENIORITY_BANDS
 
 people = typer.Typer(help="People: email, org unit, seniority band.", no_args_is_help=True)
@@ -28,7 +27,11 @@ def add(
     """
     with session() as uow:
         person = registry.add_person(
-            uow.session, email, name=name, org_unit=org_unit, seniority=seniority,
+            uow.session,
+            email,
+            name=name,
+            org_unit=org_unit,
+            seniority=seniority,
             actor=cli_actor(),
         )
         uow.commit()
@@ -36,18 +39,17 @@ def add(
 
 
 @people.command("list")
-def list_() -> None:
+def list_(as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP)) -> None:
     """List registered people.
 
-    Example: impartial people list
+    Example: impartial people list --json
     """
     with session() as uow:
-        table = Table("id", "email", "name", "org unit", "seniority", "pseudonym")
-        for p in registry.list_people(uow.session):
-            table.add_row(
-                str(p.id), p.email, p.display_name, p.org_unit, p.seniority_band, p.pseudonym
-            )
-    console.print(table)
+        rows = [
+            [p.id, p.email, p.display_name, p.org_unit, p.seniority_band, p.pseudonym]
+            for p in registry.list_people(uow.session)
+        ]
+    print_rows(["id", "email", "name", "org_unit", "seniority", "pseudonym"], rows, as_json=as_json)
 
 
 def register(app: typer.Typer) -> None:

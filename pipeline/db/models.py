@@ -24,6 +24,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+)
+from sqlalchemy import (
     text as sql,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -179,7 +181,9 @@ class Classifier(Base):
     __tablename__ = "classifier"
     __table_args__ = (
         CheckConstraint("status IN ('live', 'shadow', 'retired', 'candidate')", name="status"),
-        Index("uq_classifier_one_live", "status", unique=True, postgresql_where=sql("status = 'live'")),
+        Index(
+            "uq_classifier_one_live", "status", unique=True, postgresql_where=sql("status = 'live'")
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -220,7 +224,9 @@ class Flag(Base):
     __table_args__ = (
         CheckConstraint(_in("category", (*CATEGORIES, "none")), name="category"),
         UniqueConstraint("post_id", "category", "content_hash"),
-        Index("ix_flag_open_priority", "risk", "created_at", postgresql_where=sql("closed_at IS NULL")),
+        Index(
+            "ix_flag_open_priority", "risk", "created_at", postgresql_where=sql("closed_at IS NULL")
+        ),
         Index(None, "group_key"),
         Index(None, "claimed_by_id"),
     )
@@ -316,7 +322,9 @@ class AuditEvent(Base):
 
 class ScanRun(Base):
     __tablename__ = "scan_run"
-    __table_args__ = (CheckConstraint("status IN ('running', 'success', 'partial', 'failed')", name="status"),)
+    __table_args__ = (
+        CheckConstraint("status IN ('running', 'success', 'partial', 'failed')", name="status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_key: Mapped[str | None] = mapped_column(String(200), unique=True)

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from pipeline.config import Settings
+from pipeline.db import embedded, migrate
+from pipeline.db.engine import database_url as resolve_url
+
+
+def test_embedded_server_starts_in_the_data_dir_and_keeps_data(tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, database_url=None, data_dir=tmp_path / "data")
+    url = resolve_url(settings)
+    assert (tmp_path / "data" / "pg" / "PG_VERSION").exists()
+    engine = sa.create_engine(url)
+    try:
+        migrate.upgrade(engine)
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO audit_event (actor, action) VALUES ('t', 'kept')"))
+            assert conn.scalar(
+                sa.text("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
+            )
+    finally:
+        engine.dispose()
+    assert embedded.stop(tmp_path / "data")
+    # a later command starts it again on the same data
+    engine = sa.create_engine(resolve_url(settings))
+    try:
+        with engine.connect() as conn:
+            assert conn.scalar(sa.text("SELECT action FROM audit_event")) == "kept"
+    finally:
+        engine.dispose()
+        embedded.stop(tmp_path / "data")
+
+
+def test_configured_url_is_used_as_given(database_url: str) -> None:
+    settings = Settings(_env_file=None, database_url=database_url.replace("+psycopg2", ""))
+    assert make_url(database_url_of(settings)) == make_url(database_url)
+
+
+def database_url_of(settings: Settings) -> str:
+    return resolve_url(settings)
