@@ -79,7 +79,12 @@ def export_person(session: Session, email: str, *, actor: str) -> dict[str, Any]
         rows = session.execute(text(query), params).mappings().all()
         data[section] = [{k: _plain(v) for k, v in row.items()} for row in rows]
     audit.record(
-        session, "privacy.export", actor=actor, subject_type="person", subject_id=person.id,
-        person_id=person.id, **{section: len(data[section]) for section in SECTIONS},
+        session,
+        "privacy.export",
+        actor=actor,
+        subject_type="person",
+        subject_id=person.id,
+        person_id=person.id,
+        **{section: len(data[section]) for section in SECTIONS},
     )
     return data

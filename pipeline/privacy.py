@@ -47,7 +47,11 @@ def place_hold(
     session.add(hold)
     session.flush()
     audit.record(
-        session, "legal_hold.place", actor=actor, subject_type="legal_hold", subject_id=hold.id,
+        session,
+        "legal_hold.place",
+        actor=actor,
+        subject_type="legal_hold",
+        subject_id=hold.id,
         person_id=person.id,
     )
     return hold
@@ -65,8 +69,12 @@ def release_hold(
         )
     hold.released_at = at or now()
     audit.record(
-        session, "legal_hold.release", actor=actor, subject_type="legal_hold",
-        subject_id=hold.id, person_id=hold.person_id,
+        session,
+        "legal_hold.release",
+        actor=actor,
+        subject_type="legal_hold",
+        subject_id=hold.id,
+        person_id=hold.person_id,
     )
     return hold
 
@@ -99,7 +107,10 @@ def withdraw_and_purge(
     session.flush()
     person_id = withdrawn[0].person_id
     counts = purge_account_content(
-        session, unconsented_accounts(session, at, person_id), actor=actor,
-        reason="consent withdrawn", at=at,
+        session,
+        unconsented_accounts(session, at, person_id),
+        actor=actor,
+        reason="consent withdrawn",
+        at=at,
     )
     return withdrawn, counts

@@ -91,9 +91,7 @@ def held_person_ids(session: Session, at: datetime | None = None) -> set[int]:
     return set(session.scalars(text(HELD_PERSONS), {"at": at or now()}))
 
 
-def unconsented_accounts(
-    session: Session, at: datetime, person_id: int | None = None
-) -> list[int]:
+def unconsented_accounts(session: Session, at: datetime, person_id: int | None = None) -> list[int]:
     """Personal accounts no consent in force covers at ``at`` (of one person, or of all)."""
     query = select(Account.id).where(
         and_(Account.kind == "personal", not_(registry.active_consent_clause(at)))
@@ -138,8 +136,13 @@ def purge_account_content(
             totals["held_accounts"] += 1
             if not dry_run:
                 audit.record(
-                    session, "privacy.purge_held", actor=actor, subject_type="account",
-                    subject_id=account_id, person_id=owner, reason=reason,
+                    session,
+                    "privacy.purge_held",
+                    actor=actor,
+                    subject_type="account",
+                    subject_id=account_id,
+                    person_id=owner,
+                    reason=reason,
                 )
             continue
         params = {"acc": account_id, "at": at}
@@ -148,8 +151,14 @@ def purge_account_content(
             for statement in _PURGE:
                 session.execute(text(statement), params)
             audit.record(
-                session, "privacy.purge", actor=actor, subject_type="account",
-                subject_id=account_id, person_id=owner, reason=reason, **counts,
+                session,
+                "privacy.purge",
+                actor=actor,
+                subject_type="account",
+                subject_id=account_id,
+                person_id=owner,
+                reason=reason,
+                **counts,
             )
         totals["accounts"] += 1
         for key in PURGE_COUNTS:

@@ -54,12 +54,13 @@ _UNFLAGGED_TEXT = f"""
         WHERE p.text IS NOT NULL AND p.fetched_at < :cutoff
           AND NOT EXISTS (SELECT 1 FROM flag f WHERE f.post_id = p.id)
           AND {_NOT_HELD}
-        RETURNING p.content_hash
+        RETURNING p.id, p.content_hash
     ), gone AS (
         DELETE FROM embedding e
         WHERE e.content_hash IN (SELECT content_hash FROM dropped)
-          AND NOT EXISTS (SELECT 1 FROM post o
-                          WHERE o.content_hash = e.content_hash AND o.text IS NOT NULL)
+          AND NOT EXISTS (SELECT 1 FROM post o  -- the CTEs all see the rows before the update
+                          WHERE o.content_hash = e.content_hash AND o.text IS NOT NULL
+                            AND o.id NOT IN (SELECT id FROM dropped))
         RETURNING 1
     )
     SELECT (SELECT count(*) FROM dropped), (SELECT count(*) FROM gone)
@@ -113,13 +114,19 @@ def _apply(session: Session, at: datetime, settings: Settings, actor: str) -> di
     )
     no_concern = session.execute(
         text(_DECIDED_FLAGS),
-        {**params, "decisions": ["no_concern"],
-         "cutoff": at - timedelta(days=settings.retention_no_concern_days)},
+        {
+            **params,
+            "decisions": ["no_concern"],
+            "cutoff": at - timedelta(days=settings.retention_no_concern_days),
+        },
     ).rowcount
     decided = session.execute(
         text(_DECIDED_FLAGS),
-        {**params, "decisions": ["advise", "refer"],
-         "cutoff": years_before(at, settings.retention_decided_years)},
+        {
+            **params,
+            "decisions": ["advise", "refer"],
+            "cutoff": years_before(at, settings.retention_decided_years),
+        },
     ).rowcount
     texts, embeddings = session.execute(
         text(_UNFLAGGED_TEXT),
@@ -134,4 +141,3 @@ def _apply(session: Session, at: datetime, settings: Settings, actor: str) -> di
         "embeddings": int(embeddings),
         "held_persons": len(session.scalars(text(HELD_PERSONS), params).all()),
     }
-

@@ -53,7 +53,10 @@ def list_(
         for h in privacy.list_holds(uow.session, include_released=include_released):
             person = uow.session.get(Person, h.person_id)
             table.add_row(
-                str(h.id), person.email if person else str(h.person_id), h.reason, h.placed_by,
+                str(h.id),
+                person.email if person else str(h.person_id),
+                h.reason,
+                h.placed_by,
                 f"{h.placed_at:%Y-%m-%d}",
                 f"{h.released_at:%Y-%m-%d}" if h.released_at else "-",
             )

@@ -11,8 +11,9 @@ from pipeline import privacy
 from pipeline.audit import cli_actor
 from pipeline.cli.common import console, parse_date, session
 
-retention = typer.Typer(help="Retention: purge what consent and the rules no longer allow.",
-                        no_args_is_help=True)
+retention = typer.Typer(
+    help="Retention: purge what consent and the rules no longer allow.", no_args_is_help=True
+)
 
 
 @retention.command("run")

@@ -15,7 +15,9 @@ runner = CliRunner()
 
 def content_rows(db: Session, account_id: int) -> dict[str, int]:
     """What the database still holds of an account, read directly in SQL."""
-    return dict(db.execute(sa.text("""
+    return dict(
+        db.execute(
+            sa.text("""
         SELECT
           (SELECT count(*) FROM post WHERE account_id = :a) AS posts,
           (SELECT count(*) FROM post WHERE account_id = :a
@@ -28,7 +30,12 @@ def content_rows(db: Session, account_id: int) -> dict[str, int]:
              WHERE p.account_id = :a) AS flags,
           (SELECT count(*) FROM embedding e WHERE e.content_hash IN (
              SELECT content_hash FROM post WHERE account_id = :a)) AS embeddings
-    """), {"a": account_id}).mappings().one())
+    """),
+            {"a": account_id},
+        )
+        .mappings()
+        .one()
+    )
 
 
 def build(world: World):
@@ -68,11 +75,13 @@ def test_withdrawal_purges_the_accounts_content_in_sql(world: World, db: Session
     assert left["open_flags"] == 0
     assert left["posts"] == 1 and left["flags"] == 1  # the decided flag's tombstone only
     # the decided flag keeps its decision metadata, its post only the hash
-    row = db.execute(sa.text("""
+    row = db.execute(
+        sa.text("""
         SELECT f.category, f.score, p.text, p.content_hash, p.text_purged_at,
                (SELECT count(*) FROM review r WHERE r.flag_id = f.id) AS reviews
         FROM flag f JOIN post p ON p.id = f.post_id WHERE f.id = :f"""),
-        {"f": decided_flag.id}).one()
+        {"f": decided_flag.id},
+    ).one()
     assert row.category == "government_policy" and row.score == 0.7 and row.reviews == 1
     assert row.text is None and len(row.content_hash) == 64 and row.text_purged_at is not None
     # embeddings only this account referred to are gone; the shared one stays
@@ -84,13 +93,16 @@ def test_withdrawal_purges_the_accounts_content_in_sql(world: World, db: Session
 
 
 def test_purge_is_audited_with_counts_never_content(world: World, db: Session) -> None:
-    ana, account, *_ = build(world)
+    ana, *_ = build(world)
 
     runner.invoke(app, ["consent", "withdraw", ana.email])
 
-    details = db.execute(sa.text(
-        "SELECT details FROM audit_event WHERE action = 'privacy.purge' AND person_id = :p"
-    ), {"p": ana.id}).scalar_one()
+    details = db.execute(
+        sa.text(
+            "SELECT details FROM audit_event WHERE action = 'privacy.purge' AND person_id = :p"
+        ),
+        {"p": ana.id},
+    ).scalar_one()
     assert details["posts_deleted"] == 2 and details["assessments"] == 3
     assert details["open_flags"] == 1 and details["embeddings"] == 2
     assert details["reason"] == "consent withdrawn"
@@ -129,9 +141,10 @@ def test_legal_hold_blocks_the_withdrawal_purge(world: World, db: Session) -> No
     db.expire_all()
     assert content_rows(db, account.id) == before
     assert before["posts_with_text"] == 3
-    assert db.scalar(sa.text(
-        "SELECT count(*) FROM audit_event WHERE action = 'privacy.purge_held'"
-    )) == 1
+    assert (
+        db.scalar(sa.text("SELECT count(*) FROM audit_event WHERE action = 'privacy.purge_held'"))
+        == 1
+    )
 
 
 def test_released_hold_lets_retention_purge_the_withdrawn_account(
