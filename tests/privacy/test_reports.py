@@ -34,14 +34,26 @@ def populate(world: World) -> None:
     lead = world.user("lead@example.org", role="lead")
     for i in range(6):  # six flags in one cell: shown as a number
         post = world.post(policy, f"Partisan post {i}", days_ago=10 + i)
-        flag = world.flag(post, assessment=world.assessment(post), group=f"g{i % 2}",
-                          closed=post.published_at + timedelta(hours=10 * (i + 1)))
-        world.review(flag, r1, "no_concern" if i < 4 else "advise",
-                     at=post.published_at + timedelta(hours=10 * (i + 1)))
+        flag = world.flag(
+            post,
+            assessment=world.assessment(post),
+            group=f"g{i % 2}",
+            closed=post.published_at + timedelta(hours=10 * (i + 1)),
+        )
+        world.review(
+            flag,
+            r1,
+            "no_concern" if i < 4 else "advise",
+            at=post.published_at + timedelta(hours=10 * (i + 1)),
+        )
         # the second reviewer saw group g0 (agrees) and g1 (disagrees)
         if i < 2:
-            world.review(flag, r2, "no_concern" if i == 0 else "escalate",
-                         at=post.published_at + timedelta(hours=30))
+            world.review(
+                flag,
+                r2,
+                "no_concern" if i == 0 else "escalate",
+                at=post.published_at + timedelta(hours=30),
+            )
     for i in range(2):  # two flags in another cell: suppressed
         post = world.post(comms, f"Vulgar post {i}", days_ago=3)
         world.flag(post, "vulgar", created=NOW - timedelta(days=3))
@@ -53,9 +65,18 @@ def populate(world: World) -> None:
         sample = world.flag(post, "none", sample=True, closed=NOW)
         world.review(sample, r2, "advise" if i < 2 else "no_concern", at=NOW)
     world.flag(world.post(official, "Avis officiel", days_ago=4, lang="fr"), "official_languages")
-    world.db.add(ScanRun(trigger="dag", status="partial", started_at=NOW - timedelta(days=1),
-                         finished_at=NOW - timedelta(days=1) + timedelta(seconds=42),
-                         accounts=3, requests=9, new_posts=30, errors={"h1": 2, "h2": 1}))
+    world.db.add(
+        ScanRun(
+            trigger="dag",
+            status="partial",
+            started_at=NOW - timedelta(days=1),
+            finished_at=NOW - timedelta(days=1) + timedelta(seconds=42),
+            accounts=3,
+            requests=9,
+            new_posts=30,
+            errors={"h1": 2, "h2": 1},
+        )
+    )
     world.db.commit()
 
 
@@ -78,16 +99,25 @@ def test_report_runs_on_a_populated_database(name: str, world: World, db: Sessio
 
 def test_there_are_all_the_required_reports() -> None:
     assert set(NAMES) >= {
-        "flags_by_category_week", "flags_by_org_unit", "queue_backlog", "time_to_decision",
-        "decision_mix", "reviewer_workload", "classifier_versions", "miss_rate", "scan_runs",
+        "flags_by_category_week",
+        "flags_by_org_unit",
+        "queue_backlog",
+        "time_to_decision",
+        "decision_mix",
+        "reviewer_workload",
+        "classifier_versions",
+        "miss_rate",
+        "scan_runs",
         "official_languages",
     }
 
 
 def test_small_cells_are_suppressed(world: World, db: Session) -> None:
     populate(world)
-    rows = {(r["org_unit"], r["seniority_band"]): r
-            for r in reports.run_report("flags_by_org_unit", **PERIOD).records()}
+    rows = {
+        (r["org_unit"], r["seniority_band"]): r
+        for r in reports.run_report("flags_by_org_unit", **PERIOD).records()
+    }
     assert rows[("Policy Branch", "staff")]["flags"] == "6"
     assert rows[("Policy Branch", "staff")]["accounts"] == "<5"
     assert rows[("Comms", "executive")]["flags"] == "<5"
@@ -130,8 +160,9 @@ def test_time_to_decision_and_decision_mix(world: World, db: Session) -> None:
 @pytest.mark.parametrize("fmt", ["table", "csv", "json"])
 def test_report_cli_formats(fmt: str, world: World, db: Session) -> None:
     populate(world)
-    result = runner.invoke(app, ["report", "scan_runs", "--from", "2026-10-01",
-                                 "--to", "2026-11-01", "--format", fmt])
+    result = runner.invoke(
+        app, ["report", "scan_runs", "--from", "2026-10-01", "--to", "2026-11-01", "--format", fmt]
+    )
     assert result.exit_code == 0, result.output
     if fmt == "csv":
         rows = list(csv.DictReader(io.StringIO(result.stdout)))
