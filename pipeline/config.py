@@ -67,6 +67,18 @@ class Settings(BaseSettings):
     retention_no_concern_days: int = Field(default=90, ge=1)
     retention_decided_years: int = Field(default=2, ge=2)
     official_languages_window_hours: int = Field(default=24, ge=1)
+    official_languages_lookback_days: int = Field(
+        default=7, ge=1, description="How far back each check looks for unpaired posts."
+    )
+    report_window_days: int = Field(
+        default=90, ge=1, description="Reports cover this many days unless --from is given."
+    )
+    report_sla_hours: int = Field(
+        default=72, ge=1, description="A flag not decided within this many hours breaches the SLA."
+    )
+    report_min_cell: int = Field(
+        default=5, ge=1, description="Counts below this are shown as '<N' (small-cell suppression)."
+    )
 
 
 @lru_cache(maxsize=1)

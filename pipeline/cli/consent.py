@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import typer
 
-from pipeline import registry
+from pipeline import privacy, registry
 from pipeline.audit import cli_actor
 from pipeline.cli.common import JSON_OPTION_HELP, console, fail, parse_date, print_rows, session
 
@@ -57,16 +57,28 @@ def withdraw(
         None, "--id", help="Withdraw only this consent (default: all active ones)."
     ),
 ) -> None:
-    """Withdraw consent: scanning stops at once.
+    """Withdraw consent: scanning stops at once, and in the same transaction the content of
+    every personal account no longer covered is purged (decided flags keep their decision
+    metadata; a legal hold suspends the purge).
 
     Example: impartial consent withdraw ana.roy@example.org
     """
     with session() as uow:
-        withdrawn = registry.withdraw_consent(
+        withdrawn, counts = privacy.withdraw_and_purge(
             uow.session, email, consent_id=consent_id, actor=cli_actor()
         )
         uow.commit()
     console.print(f"withdrew {len(withdrawn)} consent(s) of {email}")
+    console.print(
+        f"purged {counts['accounts']} account(s): {counts['posts_deleted']} posts deleted, "
+        f"{counts['posts_tombstoned']} kept as tombstones of decided flags, "
+        f"{counts['assessments']} assessments, {counts['open_flags']} open flags, "
+        f"{counts['embeddings']} embeddings"
+    )
+    if counts["held_accounts"]:
+        console.print(
+            f"[yellow]{counts['held_accounts']} account(s) under a legal hold were not purged[/]"
+        )
 
 
 @consent.command("list")

@@ -149,6 +149,9 @@ class Post(Base):
         UniqueConstraint("account_id", "external_id"),
         Index(None, "account_id", "published_at"),
         Index(None, "content_hash"),
+        Index(
+            "ix_post_unpurged_fetched_at", "fetched_at", postgresql_where=sql("text IS NOT NULL")
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -157,6 +160,8 @@ class Post(Base):
     url: Mapped[str | None] = mapped_column(Text)
     text: Mapped[str | None] = mapped_column(Text)
     lang: Mapped[str | None] = mapped_column(String(16))
+    # en, fr, bilingual or other: identified by us (official accounts), not the platform's tag
+    lang_detected: Mapped[str | None] = mapped_column(String(16))
     content_hash: Mapped[str] = mapped_column(String(64))
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -229,6 +234,10 @@ class Flag(Base):
         ),
         Index(None, "group_key"),
         Index(None, "claimed_by_id"),
+        Index(None, "created_at", "category"),
+        Index(None, "closed_at"),
+        Index(None, "assessment_id"),
+        Index("ix_flag_sample_created_at", "created_at", postgresql_where=sql("is_sample")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -256,6 +265,7 @@ class Review(Base):
         CheckConstraint(_in("decision", DECISIONS), name="decision"),
         CheckConstraint("stage IN ('review', 'lead')", name="stage"),
         Index(None, "flag_id", "created_at"),
+        Index(None, "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -324,6 +334,7 @@ class ScanRun(Base):
     __tablename__ = "scan_run"
     __table_args__ = (
         CheckConstraint("status IN ('running', 'success', 'partial', 'failed')", name="status"),
+        Index(None, "started_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

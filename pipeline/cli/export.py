@@ -1,0 +1,43 @@
+"""``impartial export``: data leaving the system (access requests, decisions)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from pipeline import privacy
+from pipeline.audit import cli_actor
+from pipeline.cli.common import console, fail, session
+
+export = typer.Typer(help="Exports: a person's data (access request).", no_args_is_help=True)
+
+
+@export.command("person")
+def person(
+    email: str = typer.Argument(..., help="The person making the access request."),
+    out: Path | None = typer.Option(None, "--out", help="Write to this file (default: stdout)."),
+) -> None:
+    """Export everything held about a person as JSON (the export is audited).
+
+    Example: impartial export person ana.roy@example.org --out ana-roy.json
+    """
+    with session() as uow:
+        data = privacy.export_person(uow.session, email, actor=cli_actor())
+        document = json.dumps(data, indent=2, ensure_ascii=False)
+        if out is not None:
+            try:
+                out.write_text(document + "\n", encoding="utf-8")
+            except OSError as exc:
+                raise fail(f"cannot write {out}: {exc.strerror}") from None
+        uow.commit()
+    if out is None:
+        print(document)
+    else:
+        counts = ", ".join(f"{len(v)} {k}" for k, v in data.items() if isinstance(v, list))
+        console.print(f"wrote {out}: {counts}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(export, name="export")

@@ -1,0 +1,67 @@
+"""``impartial hold``: legal holds, which suspend every purge of a person's data."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from pipeline import privacy
+from pipeline.audit import cli_actor
+from pipeline.cli.common import console, session
+from pipeline.db.models import Person
+
+hold = typer.Typer(help="Legal holds: add, release, list.", no_args_is_help=True)
+
+
+@hold.command("add")
+def add(
+    email: str = typer.Argument(..., help="The person whose data must be preserved."),
+    reason: str = typer.Option(..., "--reason", help="The matter that requires the hold."),
+) -> None:
+    """Place a legal hold: nothing of this person's is purged until it is released.
+
+    Example: impartial hold add ana.roy@example.org --reason "Grievance 2026-114"
+    """
+    with session() as uow:
+        placed = privacy.place_hold(uow.session, email, reason=reason, actor=cli_actor())
+        uow.commit()
+        console.print(f"legal hold {placed.id} placed on {email}")
+
+
+@hold.command("release")
+def release(hold_id: int = typer.Argument(..., help="The hold's id (see 'hold list').")) -> None:
+    """Release a legal hold; the next retention run purges what is due.
+
+    Example: impartial hold release 3
+    """
+    with session() as uow:
+        released = privacy.release_hold(uow.session, hold_id, actor=cli_actor())
+        uow.commit()
+        console.print(f"legal hold {released.id} released")
+
+
+@hold.command("list")
+def list_(
+    include_released: bool = typer.Option(False, "--all", help="Include released holds."),
+) -> None:
+    """List legal holds in force (or all of them).
+
+    Example: impartial hold list --all
+    """
+    with session() as uow:
+        table = Table("id", "person", "reason", "placed by", "placed", "released")
+        for h in privacy.list_holds(uow.session, include_released=include_released):
+            person = uow.session.get(Person, h.person_id)
+            table.add_row(
+                str(h.id),
+                person.email if person else str(h.person_id),
+                h.reason,
+                h.placed_by,
+                f"{h.placed_at:%Y-%m-%d}",
+                f"{h.released_at:%Y-%m-%d}" if h.released_at else "-",
+            )
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(hold, name="hold")

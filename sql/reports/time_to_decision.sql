@@ -1,0 +1,30 @@
+-- Time to decision and SLA: median and p90 hours to close flags closed in the period, SLA breaches, open flags past the SLA.
+WITH closed AS (
+    SELECT f.category, extract(epoch FROM f.closed_at - f.created_at) / 3600 AS hours
+    FROM flag f
+    WHERE f.closed_at >= :date_from AND f.closed_at < :date_to
+), waiting AS (
+    SELECT coalesce(f.category, 'all') AS category, count(*) AS open_past_sla
+    FROM flag f
+    WHERE f.closed_at IS NULL
+      AND f.created_at < CAST(:date_to AS timestamptz) - make_interval(hours => :sla_hours)
+    GROUP BY GROUPING SETS ((f.category), ())
+), decided AS (
+    SELECT coalesce(category, 'all') AS category,
+           count(*) AS decided,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) AS median_h,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY hours) AS p90_h,
+           count(*) FILTER (WHERE hours > :sla_hours) AS sla_breaches
+    FROM closed
+    GROUP BY GROUPING SETS ((category), ())
+)
+SELECT category,
+       coalesce(d.decided, 0) AS decided,
+       round(CAST(d.median_h AS numeric), 1) AS median_h,
+       round(CAST(d.p90_h AS numeric), 1) AS p90_h,
+       coalesce(d.sla_breaches, 0) AS sla_breaches,
+       round(100.0 * d.sla_breaches / nullif(d.decided, 0), 1) AS breach_pct,
+       coalesce(w.open_past_sla, 0) AS open_past_sla
+FROM decided d
+FULL JOIN waiting w USING (category)
+ORDER BY category = 'all', category
