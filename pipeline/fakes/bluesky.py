@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -143,6 +144,9 @@ class FakeBluesky(FakeHost):
             "RateLimit-Reset": str(math.ceil(reset)),
             "RateLimit-Policy": f"{limit};w={round(period)}",
         }
+
+    def storm_reset(self) -> float:
+        return math.floor(time.time())  # RateLimit-Reset has whole seconds
 
     def retry_headers(self, reset: float) -> dict[str, str]:
         return {}  # the AppView's 429 carries the RateLimit-* headers

@@ -10,6 +10,7 @@ public and unlisted statuses, as on a real server.
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html import escape
@@ -154,6 +155,9 @@ class FakeMastodon(FakeHost):
             "X-RateLimit-Remaining": str(remaining),
             "X-RateLimit-Reset": _iso(datetime.fromtimestamp(reset, UTC)),
         }
+
+    def storm_reset(self) -> float:
+        return time.time() + self.storm_wait_s
 
     def retry_headers(self, reset: float) -> dict[str, str]:
         return {}  # Mastodon's 429 carries the X-RateLimit-* headers only

@@ -9,6 +9,7 @@ served, and stops by itself (daemon threads; a context manager).
 from __future__ import annotations
 
 import json
+import math
 import random
 import threading
 import time
@@ -74,7 +75,10 @@ class FakeHost:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
-            target=self._server.serve_forever, daemon=True, name=f"fake-{self.platform}"
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},  # stop() returns within one poll
+            daemon=True,
+            name=f"fake-{self.platform}",
         )
         self._thread.start()
 
@@ -130,7 +134,11 @@ class FakeHost:
         return {}
 
     def retry_headers(self, reset: float) -> dict[str, str]:
-        return {"Retry-After": str(max(0, int(reset - time.time() + 0.999)))}
+        return {"Retry-After": str(max(0, math.ceil(reset - time.time())))}
+
+    def storm_reset(self) -> float:
+        """When an injected 429 says to retry: as soon as the header format can say."""
+        return time.time()
 
     def handle(self, request: Request) -> tuple[Reply, str | None]:
         for hook in list(self.hooks):
@@ -152,7 +160,7 @@ class FakeHost:
         if fault == "429":
             with self._lock:
                 self.http_429 += 1
-            reset = time.time() + self.storm_wait_s
+            reset = self.storm_reset()
             return self._too_many(self.rate_limit[0] if self.rate_limit else 300, reset), None
         reply = self.route(request)
         if limit_info is not None:

@@ -195,7 +195,9 @@ class HostClient:
         retrying = Retrying(
             retry=retry_if_exception_type(TransientError),
             wait=wait_exponential_jitter(
-                multiplier=self.settings.http_backoff_s, max=30.0, jitter=self.settings.http_backoff_s
+                multiplier=self.settings.http_backoff_s,
+                max=30.0,
+                jitter=self.settings.http_backoff_s,
             ),
             stop=stop_after_attempt(self.settings.http_retries + 1),
             before_sleep=self._count_retry,

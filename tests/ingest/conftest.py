@@ -50,13 +50,20 @@ def register(db: Session, fake: FakePlatforms) -> Callable[..., Account]:
                 db, f"person{n}@example.org", name=f"Person {n}", org_unit="Unit", actor=ACTOR
             )
             registry.grant_consent(
-                db, person.email, evidence="signed form", actor=ACTOR,
+                db,
+                person.email,
+                evidence="signed form",
+                actor=ACTOR,
                 at=datetime.now(UTC) - timedelta(days=1),
             )
             owner = person.email
         spec = registry.AccountSpec(
-            platform, handle, "personal" if personal else "official", owner=owner,
-            org_unit="Unit", host=fake.host(platform) if platform != "rss" else None,
+            platform,
+            handle,
+            "personal" if personal else "official",
+            owner=owner,
+            org_unit="Unit",
+            host=fake.host(platform) if platform != "rss" else None,
         )
         account = registry.add_account(db, spec, actor=ACTOR)
         db.commit()
