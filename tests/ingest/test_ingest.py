@@ -59,12 +59,12 @@ def test_consent_withdrawn_during_the_run_stops_storage_at_once(fake, register, 
     withdrawn_at: list[datetime] = []
 
     def withdraw_on_second_page(request) -> None:
-        if request.path.endswith("/statuses") and request.query.get("min_id", "0") != "0":
-            if not withdrawn_at:
-                with Session(engine) as session:
-                    registry.withdraw_consent(session, email, actor=ACTOR)
-                    session.commit()
-                withdrawn_at.append(datetime.now(UTC))
+        second_page = request.query.get("min_id", "0") != "0"
+        if request.path.endswith("/statuses") and second_page and not withdrawn_at:
+            with Session(engine) as session:
+                registry.withdraw_consent(session, email, actor=ACTOR)
+                session.commit()
+            withdrawn_at.append(datetime.now(UTC))
 
     fake.mastodon.hooks.append(withdraw_on_second_page)
 
