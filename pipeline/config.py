@@ -38,6 +38,21 @@ class Settings(BaseSettings):
         description="Requests/seconds per host, by platform or by host name (host wins).",
     )
     max_post_chars: int = Field(default=10_000, ge=100, description="Longer posts are truncated.")
+    http_backoff_s: float = Field(
+        default=0.5, gt=0, description="First retry delay; doubles per retry, with jitter."
+    )
+    http_max_wait_s: float = Field(
+        default=900.0, gt=0, description="Longest a rate limit or Retry-After may make us wait."
+    )
+    http_max_429: int = Field(default=8, ge=0, description="429 answers tolerated per request.")
+    ingest_workers: int = Field(default=16, ge=1, description="Hosts fetched at the same time.")
+    profile_refresh_hours: float = Field(
+        default=24.0, ge=0, description="How often account profiles (audience size) are re-read."
+    )
+    user_agent: str = Field(
+        default="Impartial/0.1 (opt-in public-service impartiality monitoring)",
+        description="User-Agent sent to every platform.",
+    )
 
     # --- classification --------------------------------------------------------------------
     model: str = Field(

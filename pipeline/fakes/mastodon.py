@@ -1,0 +1,216 @@
+"""A fake Mastodon server: ``/api/v1/accounts/lookup`` and ``/api/v1/accounts/:id/statuses``.
+
+Shapes follow the Mastodon API documentation (Account and Status entities); paging uses
+``max_id`` / ``since_id`` / ``min_id`` and ``limit`` (default 20, at most 40) with a ``Link``
+header (``rel="next"`` older, ``rel="prev"`` newer); responses carry ``X-RateLimit-Limit``,
+``X-RateLimit-Remaining`` and ``X-RateLimit-Reset`` (ISO 8601). Unauthenticated callers see
+public and unlisted statuses, as on a real server.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from html import escape
+from typing import Any
+from urllib.parse import urlencode
+
+from pipeline.fakes.server import FakeHost, Reply, Request
+
+DOMAIN = "mastodon.test"
+
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass
+class FakeMastodonAccount:
+    id: str
+    username: str
+    followers: int = 0
+    noindex: bool = False
+    statuses: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+class FakeMastodon(FakeHost):
+    platform = "mastodon"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.accounts: dict[str, FakeMastodonAccount] = {}
+        self._by_id: dict[str, FakeMastodonAccount] = {}
+        self._ids = itertools.count(110_000_000_000_000_000, 1_000)
+        self._clock = datetime(2026, 1, 1, tzinfo=UTC)
+
+    # --- data --------------------------------------------------------------------------
+
+    def add_account(self, username: str, *, followers: int = 100, noindex: bool = False) -> str:
+        """Create an account; returns the handle to register (``username@mastodon.test``)."""
+        with self._lock:
+            account_id = str(next(self._ids))
+            account = FakeMastodonAccount(account_id, username, followers, noindex)
+            self.accounts[username] = self._by_id[account_id] = account
+        return f"{username}@{DOMAIN}"
+
+    def account(self, handle: str) -> FakeMastodonAccount:
+        return self.accounts[handle.lstrip("@").split("@")[0]]
+
+    def add_post(
+        self,
+        handle: str,
+        text: str,
+        *,
+        visibility: str = "public",
+        reblog: bool = False,
+        spoiler: str = "",
+        lang: str | None = "en",
+        raw: dict[str, Any] | None = None,
+    ) -> str:
+        """Publish a status with ``text`` (as sanitized HTML); returns its id."""
+        account = self.account(handle)
+        with self._lock:
+            status_id = str(next(self._ids))
+            self._clock += timedelta(minutes=1)
+            entity = self._account_entity(account)
+            status: dict[str, Any] = {
+                "id": status_id,
+                "created_at": _iso(self._clock),
+                "in_reply_to_id": None,
+                "in_reply_to_account_id": None,
+                "sensitive": bool(spoiler),
+                "spoiler_text": spoiler,
+                "visibility": visibility,
+                "language": lang,
+                "uri": f"https://{DOMAIN}/users/{account.username}/statuses/{status_id}",
+                "url": f"https://{DOMAIN}/@{account.username}/{status_id}",
+                "replies_count": 0,
+                "reblogs_count": 0,
+                "favourites_count": 0,
+                "edited_at": None,
+                "content": "".join(f"<p>{escape(p)}</p>" for p in text.split("\n\n")),
+                "reblog": None,
+                "account": entity,
+                "media_attachments": [],
+                "mentions": [],
+                "tags": [],
+                "emojis": [],
+                "card": None,
+                "poll": None,
+            }
+            if reblog:
+                original = dict(status, id=str(next(self._ids)), account={**entity, "id": "1"})
+                status.update(content="", reblog=original)
+            if raw is not None:
+                status = {"id": status_id, **raw}
+            account.statuses[status_id] = status
+        return status_id
+
+    def edit_post(self, handle: str, status_id: str, text: str) -> None:
+        with self._lock:
+            status = self.account(handle).statuses[status_id]
+            self._clock += timedelta(minutes=1)
+            status["content"] = f"<p>{escape(text)}</p>"
+            status["edited_at"] = _iso(self._clock)
+
+    def _account_entity(self, account: FakeMastodonAccount) -> dict[str, Any]:
+        entity = {
+            "id": account.id,
+            "username": account.username,
+            "acct": account.username,
+            "display_name": account.username.title(),
+            "locked": False,
+            "bot": False,
+            "discoverable": not account.noindex,
+            "noindex": account.noindex,
+            "created_at": "2025-01-01T00:00:00.000Z",
+            "note": "",
+            "url": f"https://{DOMAIN}/@{account.username}",
+            "avatar": "",
+            "header": "",
+            "followers_count": account.followers,
+            "following_count": 3,
+            "statuses_count": len(account.statuses),
+            "last_status_at": None,
+            "emojis": [],
+            "fields": [],
+        }
+        return entity
+
+    # --- HTTP --------------------------------------------------------------------------
+
+    def account_key(self, request: Request) -> str | None:
+        if request.path == "/api/v1/accounts/lookup":
+            return request.query.get("acct", "").split("@")[0]
+        parts = request.path.split("/")
+        if len(parts) == 6 and parts[5] == "statuses" and parts[4] in self._by_id:
+            return self._by_id[parts[4]].username
+        return None
+
+    def limit_headers(self, limit: int, remaining: int, reset: float) -> dict[str, str]:
+        return {
+            "X-RateLimit-Limit": str(limit),
+            "X-RateLimit-Remaining": str(remaining),
+            "X-RateLimit-Reset": _iso(datetime.fromtimestamp(reset, UTC)),
+        }
+
+    def storm_reset(self) -> float:
+        return time.time() + self.storm_wait_s
+
+    def retry_headers(self, reset: float) -> dict[str, str]:
+        return {}  # Mastodon's 429 carries the X-RateLimit-* headers only
+
+    def route(self, request: Request) -> Reply:
+        parts = request.path.split("/")
+        with self._lock:
+            if request.path == "/api/v1/accounts/lookup":
+                username = request.query.get("acct", "").lstrip("@").split("@")[0]
+                account = self.accounts.get(username)
+                if account is None:
+                    return Reply.json({"error": "Record not found"}, 404)
+                return Reply.json(self._account_entity(account))
+            if (
+                len(parts) == 6
+                and parts[:4] == ["", "api", "v1", "accounts"]
+                and parts[5] == "statuses"
+            ):
+                found = self._by_id.get(parts[4])
+                if found is None:
+                    return Reply.json({"error": "Record not found"}, 404)
+                return self._statuses(found, request)
+        return Reply.json({"error": "Not found"}, 404)
+
+    def _statuses(self, account: FakeMastodonAccount, request: Request) -> Reply:
+        q = request.query
+        try:
+            limit = max(1, min(40, int(q.get("limit", 20))))
+        except ValueError:
+            return Reply.json({"error": "limit must be an integer"}, 422)
+        key = lambda s: (len(s), s)  # noqa: E731 - numeric ids as strings
+        visible = sorted(
+            (
+                s
+                for s in account.statuses.values()
+                if s.get("visibility") in ("public", "unlisted") or "visibility" not in s
+            ),
+            key=lambda s: key(s["id"]),
+            reverse=True,
+        )
+        if "max_id" in q:
+            visible = [s for s in visible if key(s["id"]) < key(q["max_id"])]
+        if "since_id" in q:
+            visible = [s for s in visible if key(s["id"]) > key(q["since_id"])]
+        if "min_id" in q:
+            newer = [s for s in visible if key(s["id"]) > key(q["min_id"])]
+            page = newer[-limit:]  # the statuses right after min_id, still newest first
+        else:
+            page = visible[:limit]
+        headers = {}
+        if page:
+            base = f"{self.base_url}/api/v1/accounts/{account.id}/statuses"
+            older = urlencode({"limit": limit, "max_id": page[-1]["id"]})
+            newer_q = urlencode({"limit": limit, "min_id": page[0]["id"]})
+            headers["Link"] = f'<{base}?{older}>; rel="next", <{base}?{newer_q}>; rel="prev"'
+        return Reply.json(page, **headers)
