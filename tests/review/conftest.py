@@ -131,3 +131,56 @@ def clock() -> Callable[..., datetime]:
         return T0 + timedelta(days=1) + timedelta(**delta)
 
     return at
+
+
+CSRF_RE = __import__("re").compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def web_settings(**overrides: Any):
+    from pipeline.config import Settings
+
+    values = {"secret_key": "test-secret-" + "x" * 32, "cookie_https_only": False,
+              "login_ip_limit": "10000/60", **overrides}
+    return Settings(**values)
+
+
+class Browser:
+    """A signed-in (or anonymous) TestClient that knows its CSRF token."""
+
+    def __init__(self, app: Any) -> None:
+        from fastapi.testclient import TestClient
+
+        self.client = TestClient(app, follow_redirects=False)
+        self.csrf = ""
+
+    def refresh_csrf(self) -> str:
+        page = self.client.get("/login")
+        self.csrf = CSRF_RE.search(page.text).group(1)
+        return self.csrf
+
+    def login(self, email: str, password: str = PASSWORD) -> Any:
+        self.refresh_csrf()
+        response = self.client.post(
+            "/login", data={"email": email, "password": password, "csrf_token": self.csrf}
+        )
+        if response.status_code == 303:
+            self.csrf = self.client.get("/api/me").json()["csrf_token"]
+        return response
+
+    def form(self, path: str, **data: Any) -> Any:
+        return self.client.post(path, data={"csrf_token": self.csrf, **data})
+
+    def api(self, path: str, body: dict | None = None) -> Any:
+        return self.client.post(path, json=body or {}, headers={"X-CSRF-Token": self.csrf})
+
+
+@pytest.fixture
+def web_app(engine):
+    from pipeline.web import create_app
+
+    return create_app(web_settings())
+
+
+@pytest.fixture
+def browser(web_app) -> Callable[[], Browser]:
+    return lambda: Browser(web_app)
