@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install demo test lint format bench clean chromium
 
 install: $(STAMP)
 
@@ -19,8 +19,12 @@ $(STAMP): pyproject.toml
 demo: install
 	$(VENV)/bin/impartial demo
 
-test: install
+test: install chromium
 	$(PY) -m pytest -q
+
+# The browser tests drive Debian's chromium through Playwright (never `playwright install`).
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
 
 lint: install
 	$(VENV)/bin/ruff check pipeline dags tests benchmarks
