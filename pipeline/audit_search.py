@@ -12,8 +12,17 @@ from sqlalchemy.orm import Session
 
 from pipeline.db.models import AuditEvent
 
-COLUMNS = ("id", "at", "actor", "actor_user_id", "action", "subject_type", "subject_id",
-           "person_id", "details")
+COLUMNS = (
+    "id",
+    "at",
+    "actor",
+    "actor_user_id",
+    "action",
+    "subject_type",
+    "subject_id",
+    "person_id",
+    "details",
+)
 
 
 def search(
@@ -46,9 +55,17 @@ def search(
         query = query.where(AuditEvent.at < date_to)
     rows = session.scalars(query.limit(max(1, min(limit, 10_000))))
     return [
-        {"id": e.id, "at": e.at.isoformat(), "actor": e.actor, "actor_user_id": e.actor_user_id,
-         "action": e.action, "subject_type": e.subject_type, "subject_id": e.subject_id,
-         "person_id": e.person_id, "details": e.details}
+        {
+            "id": e.id,
+            "at": e.at.isoformat(),
+            "actor": e.actor,
+            "actor_user_id": e.actor_user_id,
+            "action": e.action,
+            "subject_type": e.subject_type,
+            "subject_id": e.subject_id,
+            "person_id": e.person_id,
+            "details": e.details,
+        }
         for e in rows
     ]
 

@@ -46,14 +46,21 @@ def add_user(
     if role == "employee" and person is None:
         raise InputError("an employee account needs --person: the registered person it is")
     user = AppUser(
-        email=email, role=role, password_hash=hash_password(password),
+        email=email,
+        role=role,
+        password_hash=hash_password(password),
         person_id=person.id if person else None,
     )
     session.add(user)
     session.flush()
     audit.record(
-        session, "user.add", actor=actor, subject_type="app_user", subject_id=user.id,
-        person_id=user.person_id, role=role,
+        session,
+        "user.add",
+        actor=actor,
+        subject_type="app_user",
+        subject_id=user.id,
+        person_id=user.person_id,
+        role=role,
     )
     return user
 
@@ -105,9 +112,14 @@ def authenticate(
             user.failed_logins = 0
     if reason:
         audit.record(
-            session, "auth.login_failed", actor=f"login:{email}",
-            actor_user_id=user.id if user else None, subject_type="app_user",
-            subject_id=user.id if user else None, reason=reason, client=client,
+            session,
+            "auth.login_failed",
+            actor=f"login:{email}",
+            actor_user_id=user.id if user else None,
+            subject_type="app_user",
+            subject_id=user.id if user else None,
+            reason=reason,
+            client=client,
         )
         return None
     assert user is not None
@@ -117,8 +129,13 @@ def authenticate(
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     audit.record(
-        session, "auth.login", actor=f"user:{user.email}", actor_user_id=user.id,
-        subject_type="app_user", subject_id=user.id, client=client,
+        session,
+        "auth.login",
+        actor=f"user:{user.email}",
+        actor_user_id=user.id,
+        subject_type="app_user",
+        subject_id=user.id,
+        client=client,
     )
     return user
 

@@ -27,8 +27,9 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> 
     if as_json:
         console.print_json(json.dumps(data))
         return
-    console.print(f"queued {data['queued']} · claimed {data['claimed']} · "
-                  f"escalated {data['escalated']}")
+    console.print(
+        f"queued {data['queued']} · claimed {data['claimed']} · escalated {data['escalated']}"
+    )
     table = Table("category", *data["age_buckets"])
     for category, buckets in sorted(data["by_category"].items()):
         table.add_row(category, *(str(buckets[b]) for b in data["age_buckets"]))
@@ -50,9 +51,12 @@ def next_(reviewer: str = AS) -> None:
             return
         view = q.view_flag(uow.session, flag.id, user)
         uow.commit()
-    console.print(f"[bold]flag {view.id}[/] {view.category} risk {view.risk:.2f} "
-                  f"({view.pseudonym}, {view.org_unit}, {view.seniority_band or '-'}, "
-                  f"audience {view.audience_size})", highlight=False)
+    console.print(
+        f"[bold]flag {view.id}[/] {view.category} risk {view.risk:.2f} "
+        f"({view.pseudonym}, {view.org_unit}, {view.seniority_band or '-'}, "
+        f"audience {view.audience_size})",
+        highlight=False,
+    )
     console.print(view.text or "(text removed)", markup=False, highlight=False)
     console.print(f"explanation: {json.dumps(view.explanation)}", markup=False)
 
@@ -60,22 +64,25 @@ def next_(reviewer: str = AS) -> None:
 @queue.command("decide")
 def decide(
     flag_id: int = typer.Argument(..., help="The flag you hold."),
-    decision: str = typer.Option(..., "--decision", help=", ".join(REVIEW_DECISIONS)),
-    clause: str = typer.Option(..., "--clause", help=", ".join(CLAUSES)),
-    rationale: str = typer.Option(..., "--rationale", help="Why, in a sentence."),
+    decision: str = typer.Option(..., "--decision", "-d", help=", ".join(REVIEW_DECISIONS)),
+    clause: str = typer.Option(..., "--clause", "-c", help=", ".join(CLAUSES)),
+    rationale: str = typer.Option(..., "--rationale", "-m", help="Why, in a sentence."),
     reviewer: str = AS,
 ) -> None:
     """Record a decision on a flag you hold; it covers the flag's cross-posted copies.
 
-    Example: impartial queue decide 42 --decision advise --clause partisan --rationale "Endorses a candidate" --as rae@example.org
+    Example: impartial queue decide 42 -d advise -c partisan -m "Names a party" --as rae@example.org
     """
     with session() as uow:
         user = user_by_email(uow.session, reviewer)
-        reviews = q.decide(uow.session, flag_id, user, decision=decision, clause=clause,
-                           rationale=rationale)
+        reviews = q.decide(
+            uow.session, flag_id, user, decision=decision, clause=clause, rationale=rationale
+        )
         uow.commit()
-    console.print(f"{decision} recorded on {len(reviews)} flag(s): "
-                  f"{', '.join(str(r.flag_id) for r in reviews)}")
+    console.print(
+        f"{decision} recorded on {len(reviews)} flag(s): "
+        f"{', '.join(str(r.flag_id) for r in reviews)}"
+    )
 
 
 @queue.command("release")

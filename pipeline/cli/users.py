@@ -29,7 +29,9 @@ def add(
     email: str = typer.Argument(..., help="Sign-in email."),
     role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}."),
     person: str | None = typer.Option(
-        None, "--person", help="Email of the registered person this user is (needed for "
+        None,
+        "--person",
+        help="Email of the registered person this user is (needed for "
         "employees; for reviewers and leads it keeps their own posts away from them).",
     ),
     password_stdin: bool = typer.Option(
@@ -43,7 +45,11 @@ def add(
     password = _read_password(password_stdin)
     with session() as uow:
         user = users_mod.add_user(
-            uow.session, email, role=role, password=password, person_email=person,
+            uow.session,
+            email,
+            role=role,
+            password=password,
+            person_email=person,
             actor=cli_actor(),
         )
         uow.commit()
@@ -59,8 +65,14 @@ def list_() -> None:
     with session() as uow:
         table = Table("id", "email", "role", "person id", "active", "last sign-in")
         for u in users_mod.list_users(uow.session):
-            table.add_row(str(u.id), u.email, u.role, str(u.person_id or ""), str(u.active),
-                          str(u.last_login_at or ""))
+            table.add_row(
+                str(u.id),
+                u.email,
+                u.role,
+                str(u.person_id or ""),
+                str(u.active),
+                str(u.last_login_at or ""),
+            )
     console.print(table)
 
 

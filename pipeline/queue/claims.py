@@ -41,9 +41,7 @@ CLAIM_SQL = text(
 )
 
 
-def claim_next(
-    session: Session, reviewer: AppUser, *, at: datetime | None = None
-) -> Flag | None:
+def claim_next(session: Session, reviewer: AppUser, *, at: datetime | None = None) -> Flag | None:
     """Claim the next flag for ``reviewer`` (None when nothing is claimable); audited."""
     require_role(reviewer, *REVIEW_ROLES)
     at = now(at)
@@ -62,8 +60,13 @@ def claim_next(
     flag = session.get(Flag, flag_id, populate_existing=True)
     assert flag is not None
     audit.record(
-        session, "flag.claim", actor=actor(reviewer), actor_user_id=reviewer.id,
-        subject_type="flag", subject_id=flag.id, person_id=owner_of(session, flag),
+        session,
+        "flag.claim",
+        actor=actor(reviewer),
+        actor_user_id=reviewer.id,
+        subject_type="flag",
+        subject_id=flag.id,
+        person_id=owner_of(session, flag),
         lease_until=lease_until.isoformat(),
     )
     return flag
@@ -80,8 +83,13 @@ def release(
     flag.claimed_by_id = None
     flag.lease_expires_at = None
     audit.record(
-        session, "flag.release", actor=actor(reviewer), actor_user_id=reviewer.id,
-        subject_type="flag", subject_id=flag.id, person_id=owner_of(session, flag),
+        session,
+        "flag.release",
+        actor=actor(reviewer),
+        actor_user_id=reviewer.id,
+        subject_type="flag",
+        subject_id=flag.id,
+        person_id=owner_of(session, flag),
     )
     session.flush()
     return flag

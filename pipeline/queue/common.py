@@ -29,9 +29,9 @@ def require_role(user: AppUser, *roles: str) -> None:
 def owner_of(session: Session, flag: Flag) -> int | None:
     """The person whose post the flag is about (None for an official account without owner)."""
     return session.scalar(
-        select(Account.owner_id).join(Post, Post.account_id == Account.id).where(
-            Post.id == flag.post_id
-        )
+        select(Account.owner_id)
+        .join(Post, Post.account_id == Account.id)
+        .where(Post.id == flag.post_id)
     )
 
 
@@ -41,9 +41,7 @@ def check_no_conflict(session: Session, user: AppUser, flags: list[Flag]) -> Non
         return
     for flag in flags:
         if owner_of(session, flag) == user.person_id:
-            raise NotAllowed(
-                f"flag {flag.id} is about your own post: it goes to another reviewer"
-            )
+            raise NotAllowed(f"flag {flag.id} is about your own post: it goes to another reviewer")
 
 
 def get_flag(session: Session, flag_id: int, *, lock: bool = False) -> Flag:

@@ -77,8 +77,13 @@ def record_decision(
     for flag in flags:
         reviews.append(
             Review(
-                flag_id=flag.id, reviewer_id=user.id, stage=stage, decision=decision,
-                clause=clause, rationale=rationale, created_at=at,
+                flag_id=flag.id,
+                reviewer_id=user.id,
+                stage=stage,
+                decision=decision,
+                clause=clause,
+                rationale=rationale,
+                created_at=at,
             )
         )
         flag.closed_at = None if decision == "reopen" else at
@@ -87,9 +92,16 @@ def record_decision(
     session.add_all(reviews)
     session.flush()
     audit.record(
-        session, "flag.reopen" if decision == "reopen" else "flag.decide",
-        actor=actor(user), actor_user_id=user.id, subject_type="flag", subject_id=flags[0].id,
-        person_id=owner_of(session, flags[0]), stage=stage, decision=decision, clause=clause,
+        session,
+        "flag.reopen" if decision == "reopen" else "flag.decide",
+        actor=actor(user),
+        actor_user_id=user.id,
+        subject_type="flag",
+        subject_id=flags[0].id,
+        person_id=owner_of(session, flags[0]),
+        stage=stage,
+        decision=decision,
+        clause=clause,
         flag_ids=[f.id for f in flags],
     )
     return reviews
@@ -118,8 +130,14 @@ def decide(
     group = _group(session, flag, closed=False)
     check_no_conflict(session, reviewer, group)
     return record_decision(
-        session, group, reviewer, stage="review", decision=decision, clause=clause,
-        rationale=rationale, at=at,
+        session,
+        group,
+        reviewer,
+        stage="review",
+        decision=decision,
+        clause=clause,
+        rationale=rationale,
+        at=at,
     )
 
 
@@ -141,10 +159,18 @@ def close_escalation(
     check_no_conflict(session, lead, [flag])
     if flag_status(session, flag, at) != "escalated":
         raise Conflict(f"flag {flag_id} is not escalated")
-    group = [f for f in _group(session, flag, closed=True) if flag_status(session, f, at) == "escalated"]
+    group = [
+        f for f in _group(session, flag, closed=True) if flag_status(session, f, at) == "escalated"
+    ]
     return record_decision(
-        session, group, lead, stage="lead", decision=decision, clause=clause,
-        rationale=rationale, at=at,
+        session,
+        group,
+        lead,
+        stage="lead",
+        decision=decision,
+        clause=clause,
+        rationale=rationale,
+        at=at,
     )
 
 
@@ -163,6 +189,12 @@ def reopen(
         raise Conflict(f"flag {flag_id} is already in the queue")
     group = _group(session, flag, closed=True)
     return record_decision(
-        session, group, lead, stage="lead", decision="reopen", clause=flag.category
-        if flag.category in CATEGORIES else "none", rationale=rationale, at=at,
+        session,
+        group,
+        lead,
+        stage="lead",
+        decision="reopen",
+        clause=flag.category if flag.category in CATEGORIES else "none",
+        rationale=rationale,
+        at=at,
     )

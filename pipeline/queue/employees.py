@@ -35,7 +35,9 @@ OWN_FLAGS = text(
 MAX_RESPONSE_CHARS = 5000
 
 
-def own_flags(session: Session, user: AppUser, *, at: datetime | None = None) -> list[dict[str, Any]]:
+def own_flags(
+    session: Session, user: AppUser, *, at: datetime | None = None
+) -> list[dict[str, Any]]:
     """Every flag about the employee's own posts, with its decisions and their responses."""
     require_role(user, "employee")
     if user.person_id is None:
@@ -44,18 +46,27 @@ def own_flags(session: Session, user: AppUser, *, at: datetime | None = None) ->
     out = []
     for r in session.execute(OWN_FLAGS, {"person_id": user.person_id}).mappings():
         reviews = r["reviews"] or []
-        out.append({
-            "flag_id": r["id"], "category": r["category"], "is_sample": r["is_sample"],
-            "status": status_of(
-                closed_at=r["closed_at"], claimed_by_id=r["claimed_by_id"],
-                lease_expires_at=r["lease_expires_at"],
-                latest_decision=reviews[-1]["decision"] if reviews else None, at=at,
-            ),
-            "text": r["text"], "url": r["url"], "platform": r["platform"],
-            "published_at": r["published_at"].isoformat(),
-            "explanation": r["explanation"] or {}, "reviews": reviews,
-            "responses": r["responses"] or [],
-        })
+        out.append(
+            {
+                "flag_id": r["id"],
+                "category": r["category"],
+                "is_sample": r["is_sample"],
+                "status": status_of(
+                    closed_at=r["closed_at"],
+                    claimed_by_id=r["claimed_by_id"],
+                    lease_expires_at=r["lease_expires_at"],
+                    latest_decision=reviews[-1]["decision"] if reviews else None,
+                    at=at,
+                ),
+                "text": r["text"],
+                "url": r["url"],
+                "platform": r["platform"],
+                "published_at": r["published_at"].isoformat(),
+                "explanation": r["explanation"] or {},
+                "reviews": reviews,
+                "responses": r["responses"] or [],
+            }
+        )
     return out
 
 
@@ -80,7 +91,12 @@ def respond(
     session.add(response)
     session.flush()
     audit.record(
-        session, f"employee.{kind}", actor=actor(user), actor_user_id=user.id,
-        subject_type="flag", subject_id=flag.id, person_id=user.person_id,
+        session,
+        f"employee.{kind}",
+        actor=actor(user),
+        actor_user_id=user.id,
+        subject_type="flag",
+        subject_id=flag.id,
+        person_id=user.person_id,
     )
     return response

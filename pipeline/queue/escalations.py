@@ -37,9 +37,16 @@ def escalations(
     for row in session.execute(ESCALATED).all():
         if lead.person_id is not None and row[5] == lead.person_id:
             continue
-        out.append({
-            "flag_id": row[0], "category": row[1], "risk": round(row[2], 3),
-            "rationale": row[3], "escalated_at": row[4].isoformat(), "pseudonym": row[6],
-            "org_unit": row[7], "responses": responses_for(session, row[0]),
-        })
+        out.append(
+            {
+                "flag_id": row[0],
+                "category": row[1],
+                "risk": round(row[2], 3),
+                "rationale": row[3],
+                "escalated_at": row[4].isoformat(),
+                "pseudonym": row[6],
+                "org_unit": row[7],
+                "responses": responses_for(session, row[0]),
+            }
+        )
     return out

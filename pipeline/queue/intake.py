@@ -92,8 +92,11 @@ def group_new_flags(session: Session, settings: Settings) -> dict[str, int]:
     counts = {"grouped": 0, "joined_existing": 0}
     for flag_id, category, content_hash, owner_id, org_unit in session.execute(NEW_FLAGS).all():
         params = {
-            "flag_id": flag_id, "category": category, "content_hash": content_hash,
-            "owner_id": owner_id, "org_unit": org_unit,
+            "flag_id": flag_id,
+            "category": category,
+            "content_hash": content_hash,
+            "owner_id": owner_id,
+            "org_unit": org_unit,
         }
         key = session.scalar(EXACT_GROUP, params) or session.scalar(
             NEAR_GROUP, {**params, "max_distance": settings.group_max_distance}

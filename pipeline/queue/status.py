@@ -66,10 +66,7 @@ def status_sql(at: datetime, flag: type[Flag] = Flag) -> ColumnElement[str]:
 
 def flag_status(session: Session, flag: Flag, at: datetime) -> str:
     latest = session.scalar(
-        select(Review.decision)
-        .where(Review.flag_id == flag.id)
-        .order_by(Review.id.desc())
-        .limit(1)
+        select(Review.decision).where(Review.flag_id == flag.id).order_by(Review.id.desc()).limit(1)
     )
     return status_of(
         closed_at=flag.closed_at,

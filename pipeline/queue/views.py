@@ -72,12 +72,22 @@ def similar_decided(session: Session, flag: Flag, limit: int = 5) -> list[dict[s
     """The ``limit`` most similar already-decided flags (pgvector cosine distance)."""
     rows = session.execute(
         SIMILAR,
-        {"content_hash": flag.content_hash, "flag_id": flag.id, "group_key": flag.group_key,
-         "limit": limit},
+        {
+            "content_hash": flag.content_hash,
+            "flag_id": flag.id,
+            "group_key": flag.group_key,
+            "limit": limit,
+        },
     ).all()
     return [
-        {"flag_id": r[0], "category": r[1], "decision": r[2], "clause": r[3],
-         "rationale": r[4], "distance": round(float(r[5]), 4)}
+        {
+            "flag_id": r[0],
+            "category": r[1],
+            "decision": r[2],
+            "clause": r[3],
+            "rationale": r[4],
+            "distance": round(float(r[5]), 4),
+        }
         for r in rows
     ]
 
@@ -116,40 +126,63 @@ def view_flag(
             {"k": flag.group_key, "o": flag.closed_at is None},
         )
     reviews = session.execute(
-        text("SELECT stage, decision, clause, rationale, created_at FROM review "
-             "WHERE flag_id = :f ORDER BY id"), {"f": flag.id},
+        text(
+            "SELECT stage, decision, clause, rationale, created_at FROM review "
+            "WHERE flag_id = :f ORDER BY id"
+        ),
+        {"f": flag.id},
     ).all()
     view = FlagView(
-        id=flag.id, category=flag.category, status=flag_status(session, flag, at),
-        score=flag.score, risk=flag.risk, is_sample=flag.is_sample,
+        id=flag.id,
+        category=flag.category,
+        status=flag_status(session, flag, at),
+        score=flag.score,
+        risk=flag.risk,
+        is_sample=flag.is_sample,
         pseudonym=owner.pseudonym if owner else f"official account ({account.org_unit})",
         org_unit=owner.org_unit if owner else account.org_unit,
         seniority_band=owner.seniority_band if owner else None,
-        audience_size=account.audience_size, account_kind=account.kind,
-        platform=account.platform, text=post.text, published_at=post.published_at,
+        audience_size=account.audience_size,
+        account_kind=account.kind,
+        platform=account.platform,
+        text=post.text,
+        published_at=post.published_at,
         # A personal account's link names the person: it stays hidden until a lead reveals.
         url=post.url if account.kind == "official" else None,
         explanation=assessment.explanation if assessment else {},
         factors=assessment.factors if assessment else {},
-        group_size=group_size, claimed_by_me=holds_claim(flag, user, at),
+        group_size=group_size,
+        claimed_by_me=holds_claim(flag, user, at),
         reviews=[
-            {"stage": r[0], "decision": r[1], "clause": r[2], "rationale": r[3],
-             "at": r[4].isoformat()} for r in reviews
+            {
+                "stage": r[0],
+                "decision": r[1],
+                "clause": r[2],
+                "rationale": r[3],
+                "at": r[4].isoformat(),
+            }
+            for r in reviews
         ],
         similar=similar_decided(session, flag),
     )
     if user.role == "lead":
         view.responses = responses_for(session, flag.id)
     audit.record(
-        session, "flag.view", actor=actor(user), actor_user_id=user.id, subject_type="flag",
-        subject_id=flag.id, person_id=owner.id if owner else None,
+        session,
+        "flag.view",
+        actor=actor(user),
+        actor_user_id=user.id,
+        subject_type="flag",
+        subject_id=flag.id,
+        person_id=owner.id if owner else None,
     )
     return view
 
 
 def responses_for(session: Session, flag_id: int) -> list[dict[str, Any]]:
     rows = session.scalars(
-        select(EmployeeResponse).where(EmployeeResponse.flag_id == flag_id)
+        select(EmployeeResponse)
+        .where(EmployeeResponse.flag_id == flag_id)
         .order_by(EmployeeResponse.id)
     )
     return [{"kind": r.kind, "body": r.body, "at": r.created_at.isoformat()} for r in rows]
@@ -169,13 +202,22 @@ def reveal_identity(
     account = session.get(Account, post.account_id)
     owner = session.get(Person, account.owner_id) if account.owner_id else None
     audit.record(
-        session, "identity.reveal", actor=actor(lead), actor_user_id=lead.id,
-        subject_type="flag", subject_id=flag.id, person_id=owner.id if owner else None,
+        session,
+        "identity.reveal",
+        actor=actor(lead),
+        actor_user_id=lead.id,
+        subject_type="flag",
+        subject_id=flag.id,
+        person_id=owner.id if owner else None,
     )
     return {
-        "flag_id": flag.id, "name": owner.display_name if owner else None,
-        "email": owner.email if owner else None, "org_unit": account.org_unit,
-        "platform": account.platform, "handle": account.handle, "url": post.url,
+        "flag_id": flag.id,
+        "name": owner.display_name if owner else None,
+        "email": owner.email if owner else None,
+        "org_unit": account.org_unit,
+        "platform": account.platform,
+        "handle": account.handle,
+        "url": post.url,
     }
 
 
@@ -195,8 +237,12 @@ def queue_stats(session: Session, *, at: datetime | None = None) -> dict[str, An
             FROM flag WHERE closed_at IS NULL GROUP BY 1, 2
             """
         ),
-        {"at": at, "d1": at - timedelta(days=1), "d3": at - timedelta(days=3),
-         "d7": at - timedelta(days=7)},
+        {
+            "at": at,
+            "d1": at - timedelta(days=1),
+            "d3": at - timedelta(days=3),
+            "d7": at - timedelta(days=7),
+        },
     ).all()
     by_category: dict[str, dict[str, int]] = {}
     claimed = 0
@@ -211,17 +257,28 @@ def queue_stats(session: Session, *, at: datetime | None = None) -> dict[str, An
             "FROM review r WHERE r.flag_id = f.id ORDER BY r.id DESC LIMIT 1) = 'escalate'"
         )
     )
-    return {"queued": queued, "claimed": claimed, "escalated": escalated,
-            "by_category": by_category, "age_buckets": [b[0] for b in AGE_BUCKETS]}
+    return {
+        "queued": queued,
+        "claimed": claimed,
+        "escalated": escalated,
+        "by_category": by_category,
+        "age_buckets": [b[0] for b in AGE_BUCKETS],
+    }
 
 
 def my_claims(session: Session, user: AppUser, *, at: datetime | None = None) -> list[dict]:
     at = now(at)
     rows = session.execute(
         select(Flag.id, Flag.category, Flag.risk, Flag.lease_expires_at)
-        .where(Flag.claimed_by_id == user.id, Flag.closed_at.is_(None),
-               Flag.lease_expires_at > at)
+        .where(Flag.claimed_by_id == user.id, Flag.closed_at.is_(None), Flag.lease_expires_at > at)
         .order_by(Flag.lease_expires_at)
     ).all()
-    return [{"flag_id": r[0], "category": r[1], "risk": round(r[2], 3),
-             "lease_expires_at": r[3].isoformat()} for r in rows]
+    return [
+        {
+            "flag_id": r[0],
+            "category": r[1],
+            "risk": round(r[2], 3),
+            "lease_expires_at": r[3].isoformat(),
+        }
+        for r in rows
+    ]

@@ -99,8 +99,9 @@ def flag(flag_id: int, user: Reviewer, db: DbSession) -> dict[str, Any]:
 @router.post("/flags/{flag_id}/decide", dependencies=[CsrfChecked])
 def decide(flag_id: int, body: DecisionCreate, user: Reviewer, db: DbSession) -> dict[str, Any]:
     """Decide a flag I hold; the decision covers its cross-post group."""
-    reviews = queue.decide(db, flag_id, user, decision=body.decision, clause=body.clause,
-                           rationale=body.rationale)
+    reviews = queue.decide(
+        db, flag_id, user, decision=body.decision, clause=body.clause, rationale=body.rationale
+    )
     db.commit()
     return _reviews(reviews)
 
@@ -122,8 +123,9 @@ def escalations(user: Lead, db: DbSession) -> list[dict[str, Any]]:
 @router.post("/flags/{flag_id}/close", dependencies=[CsrfChecked])
 def close(flag_id: int, body: EscalationClose, user: Lead, db: DbSession) -> dict[str, Any]:
     """Close an escalation: advise, refer or no_concern (lead)."""
-    reviews = queue.close_escalation(db, flag_id, user, decision=body.decision,
-                                     clause=body.clause, rationale=body.rationale)
+    reviews = queue.close_escalation(
+        db, flag_id, user, decision=body.decision, clause=body.clause, rationale=body.rationale
+    )
     db.commit()
     return _reviews(reviews)
 
@@ -146,19 +148,32 @@ def reveal(flag_id: int, user: Lead, db: DbSession) -> dict[str, Any]:
 
 @router.get("/audit")
 def audit_events(
-    user: Auditor, db: DbSession, action: str | None = None, actor: str | None = None,
-    subject_type: str | None = None, subject_id: str | None = None,
-    person_id: int | None = None, date_from: str | None = None, date_to: str | None = None,
+    user: Auditor,
+    db: DbSession,
+    action: str | None = None,
+    actor: str | None = None,
+    subject_type: str | None = None,
+    subject_id: str | None = None,
+    person_id: int | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
     limit: int = Query(200, ge=1, le=10_000),
 ) -> list[dict[str, Any]]:
     """Search the audit log (auditor); the search itself is audited."""
     events = audit_search.search(
-        db, action=action, actor=actor, subject_type=subject_type, subject_id=subject_id,
-        person_id=person_id, date_from=parse_day(date_from), date_to=parse_day(date_to),
+        db,
+        action=action,
+        actor=actor,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        person_id=person_id,
+        date_from=parse_day(date_from),
+        date_to=parse_day(date_to),
         limit=limit,
     )
-    audit.record(db, "audit.search", actor=f"user:{user.email}", actor_user_id=user.id,
-                 results=len(events))
+    audit.record(
+        db, "audit.search", actor=f"user:{user.email}", actor_user_id=user.id, results=len(events)
+    )
     db.commit()
     return events
 

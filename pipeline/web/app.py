@@ -38,7 +38,9 @@ def _error(request: Request, status: int, message: str) -> Response:
     if _is_api(request):
         return JSONResponse({"detail": message}, status_code=status)
     return templates.TemplateResponse(
-        request, "error.html", {"status": status, "message": message, "user": None},
+        request,
+        "error.html",
+        {"status": status, "message": message, "user": None},
         status_code=status,
     )
 

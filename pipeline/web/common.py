@@ -37,7 +37,8 @@ def run_selfcheck(text: str, audience: int | None, seniority: str | None) -> dic
         selfcheck = importlib.import_module("pipeline.selfcheck")
     except ImportError:
         raise HTTPException(
-            503, "the self-check is not available: this installation has no classifier "
+            503,
+            "the self-check is not available: this installation has no classifier "
             "(pipeline.selfcheck) yet",
         ) from None
     result = selfcheck.check_text(text, audience=audience, seniority=seniority)

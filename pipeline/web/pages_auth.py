@@ -14,8 +14,13 @@ from pipeline.web.security import AnyUser, CsrfChecked, DbSession, client_addres
 
 router = APIRouter(include_in_schema=False)
 
-HOME = {"reviewer": "/queue", "lead": "/queue", "auditor": "/audit",
-        "employee": "/me/flags", "admin": "/admin/users"}
+HOME = {
+    "reviewer": "/queue",
+    "lead": "/queue",
+    "auditor": "/audit",
+    "employee": "/me/flags",
+    "admin": "/admin/users",
+}
 
 
 @router.get("/healthz")
@@ -43,17 +48,33 @@ def login(
 ) -> Response:
     client = client_address(request)
     if not request.app.state.login_limiter.allow(client):
-        audit.record(db, "auth.login_failed", actor=f"login:{email[:300]}", reason="rate_limited",
-                     client=client)
+        audit.record(
+            db,
+            "auth.login_failed",
+            actor=f"login:{email[:300]}",
+            reason="rate_limited",
+            client=client,
+        )
         db.commit()
-        return render(request, "login.html", None, status_code=429,
-                      error="Too many sign-in attempts from here: wait a few minutes.")
-    user = users.authenticate(db, email, password, client=client,
-                              settings=request.app.state.settings)
+        return render(
+            request,
+            "login.html",
+            None,
+            status_code=429,
+            error="Too many sign-in attempts from here: wait a few minutes.",
+        )
+    user = users.authenticate(
+        db, email, password, client=client, settings=request.app.state.settings
+    )
     db.commit()
     if user is None:
-        return render(request, "login.html", None, status_code=401,
-                      error="Wrong email or password, or the account is locked for a while.")
+        return render(
+            request,
+            "login.html",
+            None,
+            status_code=401,
+            error="Wrong email or password, or the account is locked for a while.",
+        )
     request.session.clear()  # a fresh session: no fixation
     request.session["uid"] = user.id
     csrf_token(request)
@@ -62,8 +83,14 @@ def login(
 
 @router.post("/logout", dependencies=[CsrfChecked])
 def logout(request: Request, user: AnyUser, db: DbSession) -> RedirectResponse:
-    audit.record(db, "auth.logout", actor=f"user:{user.email}", actor_user_id=user.id,
-                 subject_type="app_user", subject_id=user.id)
+    audit.record(
+        db,
+        "auth.logout",
+        actor=f"user:{user.email}",
+        actor_user_id=user.id,
+        subject_type="app_user",
+        subject_id=user.id,
+    )
     db.commit()
     request.session.clear()
     return RedirectResponse("/login", status_code=303)

@@ -15,42 +15,72 @@ from pipeline.web.security import Admin, AnyUser, Auditor, CsrfChecked, DbSessio
 router = APIRouter(include_in_schema=False)
 
 
-def _filters(action: str | None, actor: str | None, subject_type: str | None,
-             subject_id: str | None, person_id: int | None, date_from: str | None,
-             date_to: str | None) -> dict:
-    return {"action": action or None, "actor": actor or None,
-            "subject_type": subject_type or None, "subject_id": subject_id or None,
-            "person_id": person_id, "date_from": parse_day(date_from),
-            "date_to": parse_day(date_to)}
+def _filters(
+    action: str | None,
+    actor: str | None,
+    subject_type: str | None,
+    subject_id: str | None,
+    person_id: int | None,
+    date_from: str | None,
+    date_to: str | None,
+) -> dict:
+    return {
+        "action": action or None,
+        "actor": actor or None,
+        "subject_type": subject_type or None,
+        "subject_id": subject_id or None,
+        "person_id": person_id,
+        "date_from": parse_day(date_from),
+        "date_to": parse_day(date_to),
+    }
 
 
 @router.get("/audit")
 def audit_page(
-    request: Request, user: Auditor, db: DbSession, action: str | None = None,
-    actor: str | None = None, subject_type: str | None = None, subject_id: str | None = None,
-    person_id: int | None = None, date_from: str | None = None, date_to: str | None = None,
+    request: Request,
+    user: Auditor,
+    db: DbSession,
+    action: str | None = None,
+    actor: str | None = None,
+    subject_type: str | None = None,
+    subject_id: str | None = None,
+    person_id: int | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
 ) -> Response:
     filters = _filters(action, actor, subject_type, subject_id, person_id, date_from, date_to)
     events = audit_search.search(db, **filters)
-    audit.record(db, "audit.search", actor=f"user:{user.email}", actor_user_id=user.id,
-                 results=len(events))
+    audit.record(
+        db, "audit.search", actor=f"user:{user.email}", actor_user_id=user.id, results=len(events)
+    )
     db.commit()
     return render(request, "audit.html", user, events=events, query=request.query_params)
 
 
 @router.get("/audit/export")
 def audit_export(
-    request: Request, user: Auditor, db: DbSession, action: str | None = None,
-    actor: str | None = None, subject_type: str | None = None, subject_id: str | None = None,
-    person_id: int | None = None, date_from: str | None = None, date_to: str | None = None,
+    request: Request,
+    user: Auditor,
+    db: DbSession,
+    action: str | None = None,
+    actor: str | None = None,
+    subject_type: str | None = None,
+    subject_id: str | None = None,
+    person_id: int | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
 ) -> Response:
     filters = _filters(action, actor, subject_type, subject_id, person_id, date_from, date_to)
     events = audit_search.search(db, **filters, limit=10_000)
-    audit.record(db, "audit.export", actor=f"user:{user.email}", actor_user_id=user.id,
-                 rows=len(events))
+    audit.record(
+        db, "audit.export", actor=f"user:{user.email}", actor_user_id=user.id, rows=len(events)
+    )
     db.commit()
-    return Response(audit_search.to_csv(events), media_type="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
+    return Response(
+        audit_search.to_csv(events),
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
+    )
 
 
 @router.get("/me/flags")
@@ -60,8 +90,11 @@ def my_flags(request: Request, user: Employee, db: DbSession) -> Response:
 
 @router.post("/me/flags/{flag_id}/respond", dependencies=[CsrfChecked])
 def respond(
-    flag_id: int, user: Employee, db: DbSession,
-    kind: Annotated[str, Form(max_length=10)], body: Annotated[str, Form(max_length=5000)],
+    flag_id: int,
+    user: Employee,
+    db: DbSession,
+    kind: Annotated[str, Form(max_length=10)],
+    body: Annotated[str, Form(max_length=5000)],
 ) -> RedirectResponse:
     queue.respond(db, flag_id, user, kind=kind, body=body)
     db.commit()
@@ -75,14 +108,15 @@ def selfcheck_form(request: Request, user: AnyUser) -> Response:
 
 @router.post("/selfcheck", dependencies=[CsrfChecked])
 def selfcheck(
-    request: Request, user: AnyUser, text: Annotated[str, Form(max_length=10_000)],
+    request: Request,
+    user: AnyUser,
+    text: Annotated[str, Form(max_length=10_000)],
     audience: Annotated[int | None, Form()] = None,
     seniority: Annotated[str | None, Form(max_length=20)] = None,
 ) -> Response:
     # The draft is never stored nor logged: only the fact that a check ran.
     result = run_selfcheck(text, audience, seniority or None)
-    return render(request, "selfcheck.html", user, result=result, text=text,
-                  bands=SENIORITY_BANDS)
+    return render(request, "selfcheck.html", user, result=result, text=text, bands=SENIORITY_BANDS)
 
 
 @router.get("/admin/users")

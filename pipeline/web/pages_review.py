@@ -19,8 +19,15 @@ Text = Annotated[str, Form(max_length=5000)]
 
 @router.get("/queue")
 def queue_page(request: Request, user: Reviewer, db: DbSession, empty: int = 0) -> Response:
-    return render(request, "queue.html", user, stats=queue.queue_stats(db),
-                  claims=queue.my_claims(db, user), empty=bool(empty), categories=CATEGORIES)
+    return render(
+        request,
+        "queue.html",
+        user,
+        stats=queue.queue_stats(db),
+        claims=queue.my_claims(db, user),
+        empty=bool(empty),
+        categories=CATEGORIES,
+    )
 
 
 @router.post("/queue/claim", dependencies=[CsrfChecked])
@@ -34,14 +41,24 @@ def claim(user: Reviewer, db: DbSession) -> RedirectResponse:
 def flag_page(request: Request, flag_id: int, user: Reviewer, db: DbSession) -> Response:
     view = queue.view_flag(db, flag_id, user)
     db.commit()  # the view is audited
-    return render(request, "flag.html", user, flag=view, decisions=REVIEW_DECISIONS,
-                  lead_decisions=LEAD_DECISIONS, clauses=CLAUSES)
+    return render(
+        request,
+        "flag.html",
+        user,
+        flag=view,
+        decisions=REVIEW_DECISIONS,
+        lead_decisions=LEAD_DECISIONS,
+        clauses=CLAUSES,
+    )
 
 
 @router.post("/flags/{flag_id}/decide", dependencies=[CsrfChecked])
 def decide(
-    flag_id: int, user: Reviewer, db: DbSession,
-    decision: Annotated[str, Form(max_length=20)], clause: Annotated[str, Form(max_length=40)],
+    flag_id: int,
+    user: Reviewer,
+    db: DbSession,
+    decision: Annotated[str, Form(max_length=20)],
+    clause: Annotated[str, Form(max_length=40)],
     rationale: Text,
 ) -> RedirectResponse:
     queue.decide(db, flag_id, user, decision=decision, clause=clause, rationale=rationale)
@@ -63,12 +80,14 @@ def escalations_page(request: Request, user: Lead, db: DbSession) -> Response:
 
 @router.post("/flags/{flag_id}/close", dependencies=[CsrfChecked])
 def close(
-    flag_id: int, user: Lead, db: DbSession,
-    decision: Annotated[str, Form(max_length=20)], clause: Annotated[str, Form(max_length=40)],
+    flag_id: int,
+    user: Lead,
+    db: DbSession,
+    decision: Annotated[str, Form(max_length=20)],
+    clause: Annotated[str, Form(max_length=40)],
     rationale: Text,
 ) -> RedirectResponse:
-    queue.close_escalation(db, flag_id, user, decision=decision, clause=clause,
-                           rationale=rationale)
+    queue.close_escalation(db, flag_id, user, decision=decision, clause=clause, rationale=rationale)
     db.commit()
     return RedirectResponse("/escalations", status_code=303)
 

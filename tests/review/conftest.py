@@ -40,79 +40,123 @@ class Factory:
     db: Session
     classifier: Classifier | None = None
 
-    def person(self, name: str = "Ana Roy", *, org_unit: str = "Policy Branch",
-               seniority: str = "staff") -> Person:
+    def person(
+        self, name: str = "Ana Roy", *, org_unit: str = "Policy Branch", seniority: str = "staff"
+    ) -> Person:
         n = next(_seq)
-        person = Person(email=f"person{n}@example.org", display_name=name, org_unit=org_unit,
-                        seniority_band=seniority, pseudonym=f"P-{n:06X}")
+        person = Person(
+            email=f"person{n}@example.org",
+            display_name=name,
+            org_unit=org_unit,
+            seniority_band=seniority,
+            pseudonym=f"P-{n:06X}",
+        )
         self.db.add(person)
         self.db.flush()
         return person
 
-    def account(self, owner: Person | None = None, *, kind: str = "personal",
-                org_unit: str | None = None, audience: int = 250) -> Account:
+    def account(
+        self,
+        owner: Person | None = None,
+        *,
+        kind: str = "personal",
+        org_unit: str | None = None,
+        audience: int = 250,
+    ) -> Account:
         n = next(_seq)
-        account = Account(platform="mastodon", host="https://mastodon.example",
-                          handle=f"user{n}@mastodon.example", kind=kind, owner=owner,
-                          org_unit=org_unit or (owner.org_unit if owner else "Comms"),
-                          audience_size=audience)
+        account = Account(
+            platform="mastodon",
+            host="https://mastodon.example",
+            handle=f"user{n}@mastodon.example",
+            kind=kind,
+            owner=owner,
+            org_unit=org_unit or (owner.org_unit if owner else "Comms"),
+            audience_size=audience,
+        )
         self.db.add(account)
         self.db.flush()
         return account
 
     def live_classifier(self) -> Classifier:
         if self.classifier is None:
-            self.classifier = Classifier(version="test-1", policy_version="p1", model_id="m",
-                                         status="live")
+            self.classifier = Classifier(
+                version="test-1", policy_version="p1", model_id="m", status="live"
+            )
             self.db.add(self.classifier)
             self.db.flush()
         return self.classifier
 
-    def post(self, account: Account, text: str = "A post", *,
-             published_at: datetime = T0) -> Post:
+    def post(self, account: Account, text: str = "A post", *, published_at: datetime = T0) -> Post:
         n = next(_seq)
-        post = Post(account_id=account.id, external_id=str(n), url=f"https://mastodon.example/@u/{n}",
-                    text=text, content_hash=sha(text), published_at=published_at)
+        post = Post(
+            account_id=account.id,
+            external_id=str(n),
+            url=f"https://mastodon.example/@u/{n}",
+            text=text,
+            content_hash=sha(text),
+            published_at=published_at,
+        )
         self.db.add(post)
         self.db.flush()
         return post
 
     def assessment(self, post: Post, *, risk: float = 0.5) -> Assessment:
         assessment = Assessment(
-            post_id=post.id, classifier_id=self.live_classifier().id,
-            content_hash=post.content_hash, policy_version="p1", scores={"partisan": risk},
-            risk=risk, factors={"audience": "small", "seniority": "staff"},
+            post_id=post.id,
+            classifier_id=self.live_classifier().id,
+            content_hash=post.content_hash,
+            policy_version="p1",
+            scores={"partisan": risk},
+            risk=risk,
+            factors={"audience": "small", "seniority": "staff"},
             explanation={"summary": "Mentions a party by name", "terms": ["party"]},
         )
         self.db.add(assessment)
         self.db.flush()
         return assessment
 
-    def flag(self, post: Post | None = None, *, category: str = "partisan", risk: float = 0.5,
-             created_at: datetime = T0, text: str | None = None,
-             account: Account | None = None) -> Flag:
+    def flag(
+        self,
+        post: Post | None = None,
+        *,
+        category: str = "partisan",
+        risk: float = 0.5,
+        created_at: datetime = T0,
+        text: str | None = None,
+        account: Account | None = None,
+    ) -> Flag:
         if post is None:
             post = self.post(account or self.account(self.person()), text or f"text {next(_seq)}")
         assessment = self.assessment(post, risk=risk)
-        flag = Flag(post_id=post.id, assessment_id=assessment.id, category=category,
-                    content_hash=post.content_hash, score=risk, risk=risk, created_at=created_at)
+        flag = Flag(
+            post_id=post.id,
+            assessment_id=assessment.id,
+            category=category,
+            content_hash=post.content_hash,
+            score=risk,
+            risk=risk,
+            created_at=created_at,
+        )
         self.db.add(flag)
         self.db.flush()
         return flag
 
     def embedding(self, text: str, vector: list[float]) -> None:
-        self.db.merge(Embedding(content_hash=sha(text), model_id="m", dim=len(vector),
-                                vector=vector))
+        self.db.merge(
+            Embedding(content_hash=sha(text), model_id="m", dim=len(vector), vector=vector)
+        )
         self.db.flush()
 
-    def user(self, role: str, *, person: Person | None = None,
-             email: str | None = None) -> AppUser:
+    def user(self, role: str, *, person: Person | None = None, email: str | None = None) -> AppUser:
         from pipeline.users import _hasher
 
         n = next(_seq)
-        user = AppUser(email=email or f"{role}{n}@example.org", role=role,
-                       password_hash=_hasher.hash(PASSWORD),
-                       person_id=person.id if person else None)
+        user = AppUser(
+            email=email or f"{role}{n}@example.org",
+            role=role,
+            password_hash=_hasher.hash(PASSWORD),
+            person_id=person.id if person else None,
+        )
         self.db.add(user)
         self.db.flush()
         return user
@@ -139,8 +183,12 @@ CSRF_RE = __import__("re").compile(r'name="csrf_token" value="([^"]+)"')
 def web_settings(**overrides: Any):
     from pipeline.config import Settings
 
-    values = {"secret_key": "test-secret-" + "x" * 32, "cookie_https_only": False,
-              "login_ip_limit": "10000/60", **overrides}
+    values = {
+        "secret_key": "test-secret-" + "x" * 32,
+        "cookie_https_only": False,
+        "login_ip_limit": "10000/60",
+        **overrides,
+    }
     return Settings(**values)
 
 

@@ -19,8 +19,17 @@ def run(*args: str, input: str | None = None):
 def test_users_add_reads_the_password_from_stdin_and_stores_an_argon2_hash(db, make) -> None:
     person = make.person()
     db.commit()
-    result = run("users", "add", "Rae@Example.org", "--role", "reviewer", "--person",
-                 person.email, "--password-stdin", input="a long enough secret\n")
+    result = run(
+        "users",
+        "add",
+        "Rae@Example.org",
+        "--role",
+        "reviewer",
+        "--person",
+        person.email,
+        "--password-stdin",
+        input="a long enough secret\n",
+    )
     assert result.exit_code == 0, result.output
     user = db.scalar(select(AppUser))
     assert (user.email, user.role, user.person_id) == ("rae@example.org", "reviewer", person.id)
@@ -30,14 +39,29 @@ def test_users_add_reads_the_password_from_stdin_and_stores_an_argon2_hash(db, m
 
 
 def test_users_add_refuses_bad_input_with_a_message(db) -> None:
-    short = run("users", "add", "a@example.org", "--role", "reviewer", "--password-stdin",
-                input="short\n")
+    short = run(
+        "users", "add", "a@example.org", "--role", "reviewer", "--password-stdin", input="short\n"
+    )
     assert short.exit_code == 2 and "at least 12 characters" in short.output
-    role = run("users", "add", "a@example.org", "--role", "boss", "--password-stdin",
-               input="a long enough secret\n")
+    role = run(
+        "users",
+        "add",
+        "a@example.org",
+        "--role",
+        "boss",
+        "--password-stdin",
+        input="a long enough secret\n",
+    )
     assert role.exit_code == 2 and "unknown role" in role.output
-    employee = run("users", "add", "e@example.org", "--role", "employee", "--password-stdin",
-                   input="a long enough secret\n")
+    employee = run(
+        "users",
+        "add",
+        "e@example.org",
+        "--role",
+        "employee",
+        "--password-stdin",
+        input="a long enough secret\n",
+    )
     assert employee.exit_code == 2 and "--person" in employee.output
 
 
@@ -50,18 +74,46 @@ def test_queue_next_decide_and_release_from_the_shell(db, make) -> None:
     shown = run("queue", "next", "--as", reviewer.email)
     assert shown.exit_code == 0 and f"flag {first.id}" in shown.output
     assert "Vote for the Purple Party" in shown.output
-    decided = run("queue", "decide", str(first.id), "--decision", "advise", "--clause",
-                  "partisan", "--rationale", "Endorses a party", "--as", reviewer.email)
+    decided = run(
+        "queue",
+        "decide",
+        str(first.id),
+        "--decision",
+        "advise",
+        "--clause",
+        "partisan",
+        "--rationale",
+        "Endorses a party",
+        "--as",
+        reviewer.email,
+    )
     assert decided.exit_code == 0, decided.output
     assert db.scalar(select(Review.decision)) == "advise"
     assert f"flag {second.id}" in run("queue", "next", "--as", reviewer.email).output
     assert run("queue", "release", str(second.id), "--as", reviewer.email).exit_code == 0
-    refused = run("queue", "decide", str(second.id), "--decision", "advise", "--clause",
-                  "partisan", "--rationale", "x", "--as", reviewer.email)
+    refused = run(
+        "queue",
+        "decide",
+        str(second.id),
+        "--decision",
+        "advise",
+        "--clause",
+        "partisan",
+        "--rationale",
+        "x",
+        "--as",
+        reviewer.email,
+    )
     assert refused.exit_code == 2 and "claim it first" in refused.output
     actions = db.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
-    assert actions == ["flag.claim", "flag.view", "flag.decide", "flag.claim", "flag.view",
-                       "flag.release"]
+    assert actions == [
+        "flag.claim",
+        "flag.view",
+        "flag.decide",
+        "flag.claim",
+        "flag.view",
+        "flag.release",
+    ]
 
 
 def test_every_new_command_documents_an_example() -> None:

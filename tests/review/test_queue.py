@@ -35,8 +35,15 @@ def test_an_expired_lease_returns_the_flag_to_the_queue(db, make, clock) -> None
     assert queue.flag_status(db, flag, clock(minutes=lease)) == "open"
     assert queue.claim_next(db, second, at=clock(minutes=lease)).id == flag.id
     with pytest.raises(queue.Conflict):
-        queue.decide(db, flag.id, first, decision="advise", clause="partisan",
-                     rationale="late", at=clock(minutes=lease + 1))
+        queue.decide(
+            db,
+            flag.id,
+            first,
+            decision="advise",
+            clause="partisan",
+            rationale="late",
+            at=clock(minutes=lease + 1),
+        )
 
 
 def test_release_gives_the_flag_back_and_is_audited(db, make, clock) -> None:
@@ -55,14 +62,32 @@ def test_a_decision_needs_a_clause_and_a_rationale(db, make, clock) -> None:
     flag = make.flag()
     reviewer = make.user("reviewer")
     queue.claim_next(db, reviewer, at=clock())
-    for clause, rationale, decision in (("partisan", " ", "advise"), ("bogus", "x", "advise"),
-                                        ("none", "fine", "advise"), ("partisan", "x", "refer")):
+    for clause, rationale, decision in (
+        ("partisan", " ", "advise"),
+        ("bogus", "x", "advise"),
+        ("none", "fine", "advise"),
+        ("partisan", "x", "refer"),
+    ):
         with pytest.raises(InputError):
-            queue.decide(db, flag.id, reviewer, decision=decision, clause=clause,
-                         rationale=rationale, at=clock())
+            queue.decide(
+                db,
+                flag.id,
+                reviewer,
+                decision=decision,
+                clause=clause,
+                rationale=rationale,
+                at=clock(),
+            )
     assert db.scalar(select(Review.id)) is None
-    queue.decide(db, flag.id, reviewer, decision="no_concern", clause="partisan",
-                 rationale="Factual announcement", at=clock())
+    queue.decide(
+        db,
+        flag.id,
+        reviewer,
+        decision="no_concern",
+        clause="partisan",
+        rationale="Factual announcement",
+        at=clock(),
+    )
     assert queue.flag_status(db, flag, clock()) == "closed"
 
 
@@ -76,8 +101,15 @@ def test_one_decision_covers_cross_posted_copies(db, make, clock) -> None:
     reviewer = make.user("reviewer")
     claimed = queue.claim_next(db, reviewer, at=clock())
     assert claimed.id == copies[0].id
-    reviews = queue.decide(db, claimed.id, reviewer, decision="advise", clause="partisan",
-                           rationale="Partisan call to vote", at=clock())
+    reviews = queue.decide(
+        db,
+        claimed.id,
+        reviewer,
+        decision="advise",
+        clause="partisan",
+        rationale="Partisan call to vote",
+        at=clock(),
+    )
     assert sorted(r.flag_id for r in reviews) == sorted(f.id for f in copies)
     assert queue.claim_next(db, reviewer, at=clock()).id == other_person.id
 
@@ -101,15 +133,30 @@ def test_escalation_goes_to_a_lead_who_closes_and_can_reopen(db, make, clock) ->
     flag = make.flag()
     reviewer, lead = make.user("reviewer"), make.user("lead")
     queue.claim_next(db, reviewer, at=clock())
-    queue.decide(db, flag.id, reviewer, decision="escalate", clause="partisan",
-                 rationale="Senior official, large audience", at=clock())
+    queue.decide(
+        db,
+        flag.id,
+        reviewer,
+        decision="escalate",
+        clause="partisan",
+        rationale="Senior official, large audience",
+        at=clock(),
+    )
     assert queue.flag_status(db, flag, clock()) == "escalated"
     assert [e["flag_id"] for e in queue.escalations(db, lead)] == [flag.id]
     with pytest.raises(queue.NotAllowed):
-        queue.close_escalation(db, flag.id, reviewer, decision="refer", clause="partisan",
-                               rationale="x", at=clock())
-    queue.close_escalation(db, flag.id, lead, decision="refer", clause="partisan",
-                           rationale="Refer to values and ethics", at=clock(minutes=1))
+        queue.close_escalation(
+            db, flag.id, reviewer, decision="refer", clause="partisan", rationale="x", at=clock()
+        )
+    queue.close_escalation(
+        db,
+        flag.id,
+        lead,
+        decision="refer",
+        clause="partisan",
+        rationale="Refer to values and ethics",
+        at=clock(minutes=1),
+    )
     assert queue.flag_status(db, flag, clock(minutes=1)) == "closed"
     assert queue.escalations(db, lead) == []
     queue.reopen(db, flag.id, lead, rationale="New context", at=clock(minutes=2))
@@ -119,14 +166,16 @@ def test_escalation_goes_to_a_lead_who_closes_and_can_reopen(db, make, clock) ->
 
 def test_python_and_sql_status_rules_agree(db, make, clock) -> None:
     flags = [make.flag() for _ in range(4)]
-    reviewer, lead = make.user("reviewer"), make.user("lead")
+    reviewer = make.user("reviewer")
     queue.claim_next(db, reviewer, at=clock())  # flags[0] claimed
     queue.claim_next(db, reviewer, at=clock())
-    queue.decide(db, flags[1].id, reviewer, decision="escalate", clause="vulgar",
-                 rationale="r", at=clock())
+    queue.decide(
+        db, flags[1].id, reviewer, decision="escalate", clause="vulgar", rationale="r", at=clock()
+    )
     queue.claim_next(db, reviewer, at=clock())
-    queue.decide(db, flags[2].id, reviewer, decision="advise", clause="vulgar",
-                 rationale="r", at=clock())
+    queue.decide(
+        db, flags[2].id, reviewer, decision="advise", clause="vulgar", rationale="r", at=clock()
+    )
     at = clock(minutes=1)
     from_sql = dict(db.execute(select(Flag.id, queue.status_sql(at))).all())
     from_python = {f.id: queue.flag_status(db, f, at) for f in flags}
@@ -140,8 +189,11 @@ def test_closed_at_is_written_only_by_the_decision_path() -> None:
 
     write = re.compile(r"\.closed_at\s*=(?!=)|SET\s[^;]*closed_at\s*=|closed_at\s*=\s*:", re.I)
     root = pathlib.Path(queue.__file__).parents[1]
-    writers = [p.relative_to(root).as_posix() for p in sorted(root.rglob("*.py"))
-               if write.search(p.read_text())]
+    writers = [
+        p.relative_to(root).as_posix()
+        for p in sorted(root.rglob("*.py"))
+        if write.search(p.read_text())
+    ]
     assert writers == ["queue/decisions.py"]
 
 
@@ -168,19 +220,26 @@ def test_reviewers_see_a_blind_view_and_only_leads_reveal_escalations(db, make, 
     queue.claim_next(db, reviewer, at=clock())
     view = queue.view_flag(db, flag.id, reviewer, at=clock())
     assert (view.pseudonym, view.seniority_band, view.audience_size) == (
-        person.pseudonym, "executive", 9000)
+        person.pseudonym,
+        "executive",
+        9000,
+    )
     assert "Secret Name" not in str(view.as_dict()) and view.url is None
     with pytest.raises(queue.NotAllowed):
         queue.reveal_identity(db, flag.id, lead, at=clock())
-    queue.decide(db, flag.id, reviewer, decision="escalate", clause="partisan",
-                 rationale="r", at=clock())
+    queue.decide(
+        db, flag.id, reviewer, decision="escalate", clause="partisan", rationale="r", at=clock()
+    )
     with pytest.raises(queue.NotAllowed):
         queue.reveal_identity(db, flag.id, reviewer, at=clock())
     identity = queue.reveal_identity(db, flag.id, lead, at=clock())
     assert identity["name"] == "Secret Name"
     reveal = db.scalar(select(AuditEvent).where(AuditEvent.action == "identity.reveal"))
     assert (reveal.actor_user_id, reveal.subject_id, reveal.person_id) == (
-        lead.id, str(flag.id), person.id)
+        lead.id,
+        str(flag.id),
+        person.id,
+    )
 
 
 def test_similar_decided_flags_come_from_pgvector(db, make, clock) -> None:
@@ -192,8 +251,15 @@ def test_similar_decided_flags_come_from_pgvector(db, make, clock) -> None:
     queue.enqueue(db, at=clock())
     for name in ("near", "far"):
         queue.claim_next(db, reviewer, at=clock())
-        queue.decide(db, flags[name].id, reviewer, decision="advise" if name == "near"
-                     else "no_concern", clause="partisan", rationale=name, at=clock())
+        queue.decide(
+            db,
+            flags[name].id,
+            reviewer,
+            decision="advise" if name == "near" else "no_concern",
+            clause="partisan",
+            rationale=name,
+            at=clock(),
+        )
     similar = queue.similar_decided(db, flags["new"])
     assert [s["flag_id"] for s in similar] == [flags["near"].id, flags["far"].id]
     assert similar[0]["decision"] == "advise"
@@ -223,19 +289,29 @@ def test_samples_come_from_unflagged_official_posts_once(db, make, clock, monkey
 def test_the_sample_rate_draws_about_its_share(db, make, clock) -> None:
     official = make.account(kind="official", org_unit="Comms")
     classifier = make.live_classifier()
-    db.execute(text(
-        "INSERT INTO post (account_id, external_id, text, content_hash, published_at) "
-        "SELECT :a, g::text, 'post ' || g, md5(g::text), now() FROM generate_series(1, 4000) g"),
-        {"a": official.id})
-    db.execute(text(
-        "INSERT INTO assessment (post_id, classifier_id, content_hash, policy_version, scores, "
-        "risk) SELECT id, :c, content_hash, 'p1', '{}', 0.1 FROM post"), {"c": classifier.id})
+    db.execute(
+        text(
+            "INSERT INTO post (account_id, external_id, text, content_hash, published_at) "
+            "SELECT :a, g::text, 'post ' || g, md5(g::text), now() FROM generate_series(1, 4000) g"
+        ),
+        {"a": official.id},
+    )
+    db.execute(
+        text(
+            "INSERT INTO assessment (post_id, classifier_id, content_hash, policy_version, scores, "
+            "risk) SELECT id, :c, content_hash, 'p1', '{}', 0.1 FROM post"
+        ),
+        {"c": classifier.id},
+    )
     samples = queue.enqueue(db, at=clock())["samples"]
     assert 15 <= samples <= 70  # 1% of 4000 = 40
 
 
 def test_claim_query_uses_the_open_flag_index(db, make) -> None:
-    plan = "\n".join(db.scalars(text(
-        "EXPLAIN " + str(__import__("pipeline.queue.claims", fromlist=["x"]).CLAIM_SQL)),
-        {"user_id": 1, "lease_until": T0, "at": T0, "person_id": None}).all())
+    plan = "\n".join(
+        db.scalars(
+            text("EXPLAIN " + str(__import__("pipeline.queue.claims", fromlist=["x"]).CLAIM_SQL)),
+            {"user_id": 1, "lease_until": T0, "at": T0, "person_id": None},
+        ).all()
+    )
     assert "ix_flag_queue_order" in plan

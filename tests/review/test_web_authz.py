@@ -10,51 +10,73 @@ from tests.review.conftest import T0
 
 REVIEW = {"reviewer", "lead"}
 ALL = {"reviewer", "lead", "auditor", "admin", "employee"}
-PUBLIC = {("GET", "/healthz"), ("GET", "/login"), ("POST", "/login"),
-          ("GET", "/api/openapi.json"), ("GET", "/api/docs")}
+PUBLIC = {
+    ("GET", "/healthz"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("GET", "/api/openapi.json"),
+    ("GET", "/api/docs"),
+}
 # (method, path) -> roles allowed. Written out here, independent of the app's own declarations.
 EXPECTED: dict[tuple[str, str], set[str]] = {
-    ("GET", "/"): ALL, ("POST", "/logout"): ALL,
-    ("GET", "/selfcheck"): ALL, ("POST", "/selfcheck"): ALL,
-    ("GET", "/api/me"): ALL, ("POST", "/api/selfcheck"): ALL,
-    ("GET", "/queue"): REVIEW, ("POST", "/queue/claim"): REVIEW,
-    ("GET", "/flags/{flag_id}"): REVIEW, ("POST", "/flags/{flag_id}/decide"): REVIEW,
+    ("GET", "/"): ALL,
+    ("POST", "/logout"): ALL,
+    ("GET", "/selfcheck"): ALL,
+    ("POST", "/selfcheck"): ALL,
+    ("GET", "/api/me"): ALL,
+    ("POST", "/api/selfcheck"): ALL,
+    ("GET", "/queue"): REVIEW,
+    ("POST", "/queue/claim"): REVIEW,
+    ("GET", "/flags/{flag_id}"): REVIEW,
+    ("POST", "/flags/{flag_id}/decide"): REVIEW,
     ("POST", "/flags/{flag_id}/release"): REVIEW,
-    ("GET", "/api/queue/stats"): REVIEW, ("GET", "/api/queue/mine"): REVIEW,
-    ("POST", "/api/queue/claim"): REVIEW, ("GET", "/api/flags/{flag_id}"): REVIEW,
+    ("GET", "/api/queue/stats"): REVIEW,
+    ("GET", "/api/queue/mine"): REVIEW,
+    ("POST", "/api/queue/claim"): REVIEW,
+    ("GET", "/api/flags/{flag_id}"): REVIEW,
     ("POST", "/api/flags/{flag_id}/decide"): REVIEW,
     ("POST", "/api/flags/{flag_id}/release"): REVIEW,
-    ("GET", "/escalations"): {"lead"}, ("POST", "/flags/{flag_id}/close"): {"lead"},
-    ("POST", "/flags/{flag_id}/reopen"): {"lead"}, ("POST", "/flags/{flag_id}/reveal"): {"lead"},
-    ("GET", "/api/escalations"): {"lead"}, ("POST", "/api/flags/{flag_id}/close"): {"lead"},
+    ("GET", "/escalations"): {"lead"},
+    ("POST", "/flags/{flag_id}/close"): {"lead"},
+    ("POST", "/flags/{flag_id}/reopen"): {"lead"},
+    ("POST", "/flags/{flag_id}/reveal"): {"lead"},
+    ("GET", "/api/escalations"): {"lead"},
+    ("POST", "/api/flags/{flag_id}/close"): {"lead"},
     ("POST", "/api/flags/{flag_id}/reopen"): {"lead"},
     ("POST", "/api/flags/{flag_id}/reveal"): {"lead"},
-    ("GET", "/audit"): {"auditor"}, ("GET", "/audit/export"): {"auditor"},
+    ("GET", "/audit"): {"auditor"},
+    ("GET", "/audit/export"): {"auditor"},
     ("GET", "/api/audit"): {"auditor"},
     ("GET", "/admin/users"): {"admin"},
-    ("GET", "/me/flags"): {"employee"}, ("POST", "/me/flags/{flag_id}/respond"): {"employee"},
+    ("GET", "/me/flags"): {"employee"},
+    ("POST", "/me/flags/{flag_id}/respond"): {"employee"},
     ("GET", "/api/me/flags"): {"employee"},
     ("POST", "/api/me/flags/{flag_id}/respond"): {"employee"},
 }
 BODIES = {
     "decide": {"decision": "advise", "clause": "partisan", "rationale": "r"},
     "close": {"decision": "refer", "clause": "partisan", "rationale": "r"},
-    "reopen": {"rationale": "r"}, "respond": {"kind": "comment", "body": "my side"},
-    "selfcheck": {"text": "a draft"}, "login": {"email": "x@example.org", "password": "y"},
+    "reopen": {"rationale": "r"},
+    "respond": {"kind": "comment", "body": "my side"},
+    "selfcheck": {"text": "a draft"},
+    "login": {"email": "x@example.org", "password": "y"},
 }
 
 
 def test_every_route_of_the_app_is_in_the_matrix(web_app) -> None:
-    routes = {(m, r.path) for r in web_app.routes if not isinstance(r, Mount)
-              for m in r.methods - {"HEAD"}}
+    routes = {
+        (m, r.path)
+        for r in web_app.routes
+        if not isinstance(r, Mount)
+        for m in r.methods - {"HEAD"}
+    }
     assert routes == set(EXPECTED) | PUBLIC
 
 
 @pytest.mark.parametrize("role", ["anonymous", *sorted(ALL)])
 def test_each_role_reaches_only_its_routes(role, db, make, browser, clock) -> None:
     employee_person = make.person("Em Ployee")
-    users = {r: make.user(r, person=employee_person if r == "employee" else None)
-             for r in ALL}
+    users = {r: make.user(r, person=employee_person if r == "employee" else None) for r in ALL}
     flag = make.flag(make.post(make.account(employee_person), "post"), created_at=T0)
     db.commit()
     queue.claim_next(db, users["reviewer"])
@@ -77,8 +99,11 @@ def test_each_role_reaches_only_its_routes(role, db, make, browser, clock) -> No
         denied_by_role = response.status_code == 403 and "for the role" in response.text
         if role == "anonymous":
             ok = response.status_code == 401 or (
-                method == "GET" and not path.startswith("/api/")
-                and response.status_code == 303 and response.headers["location"] == "/login")
+                method == "GET"
+                and not path.startswith("/api/")
+                and response.status_code == 303
+                and response.headers["location"] == "/login"
+            )
         elif role in allowed:
             ok = response.status_code not in (401, 500) and not denied_by_role
         else:

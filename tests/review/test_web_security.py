@@ -15,9 +15,7 @@ def _actions(db) -> list[str]:
     return list(db.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
 
 
-def test_state_changing_requests_without_a_valid_csrf_token_are_rejected(
-    db, make, browser
-) -> None:
+def test_state_changing_requests_without_a_valid_csrf_token_are_rejected(db, make, browser) -> None:
     flag = make.flag()
     reviewer = make.user("reviewer")
     db.commit()
@@ -91,12 +89,12 @@ def test_login_logout_views_claims_and_decisions_are_audited(db, make, browser) 
     claimed = client.form("/queue/claim")
     assert claimed.headers["location"] == f"/flags/{flag.id}"
     assert client.client.get(f"/flags/{flag.id}").status_code == 200
-    decided = client.form(f"/flags/{flag.id}/decide", decision="advise", clause="partisan",
-                          rationale="Names a party")
+    decided = client.form(
+        f"/flags/{flag.id}/decide", decision="advise", clause="partisan", rationale="Names a party"
+    )
     assert decided.status_code == 303
     client.form("/logout")
-    assert _actions(db) == ["auth.login", "flag.claim", "flag.view", "flag.decide",
-                            "auth.logout"]
+    assert _actions(db) == ["auth.login", "flag.claim", "flag.view", "flag.decide", "auth.logout"]
 
 
 def test_hostile_post_text_is_escaped_in_the_page(db, make, browser) -> None:
@@ -129,28 +127,42 @@ def test_auditor_search_and_export_are_audited(db, make, browser) -> None:
 def test_employees_see_their_flags_and_their_contest_reaches_the_lead(db, make, browser):
     me = make.person("Em Ployee")
     flag = make.flag(make.post(make.account(me), "my post"))
-    employee, reviewer, lead = (make.user("employee", person=me), make.user("reviewer"),
-                                make.user("lead"))
+    employee, reviewer, lead = (
+        make.user("employee", person=me),
+        make.user("reviewer"),
+        make.user("lead"),
+    )
     db.commit()
     queue.claim_next(db, reviewer)
-    queue.decide(db, flag.id, reviewer, decision="escalate", clause="partisan",
-                 rationale="Needs a lead")
+    queue.decide(
+        db, flag.id, reviewer, decision="escalate", clause="partisan", rationale="Needs a lead"
+    )
     db.commit()
     client = browser()
     client.login(employee.email)
     mine = client.client.get("/api/me/flags").json()
     assert [(f["flag_id"], f["status"]) for f in mine] == [(flag.id, "escalated")]
-    assert client.api(f"/api/me/flags/{flag.id}/respond",
-                      {"kind": "contest", "body": "Context: it was satire"}).status_code == 200
+    assert (
+        client.api(
+            f"/api/me/flags/{flag.id}/respond",
+            {"kind": "contest", "body": "Context: it was satire"},
+        ).status_code
+        == 200
+    )
     other = make.flag()
     db.commit()
-    assert client.api(f"/api/me/flags/{other.id}/respond",
-                      {"kind": "comment", "body": "x"}).status_code == 404
+    assert (
+        client.api(
+            f"/api/me/flags/{other.id}/respond", {"kind": "comment", "body": "x"}
+        ).status_code
+        == 404
+    )
     lead_client = browser()
     lead_client.login(lead.email)
     assert "it was satire" in lead_client.client.get("/escalations").text
     assert lead_client.client.get(f"/api/flags/{flag.id}").json()["responses"][0]["kind"] == (
-        "contest")
+        "contest"
+    )
 
 
 def test_selfcheck_answers_503_while_no_classifier_is_installed(db, make, browser) -> None:

@@ -45,7 +45,8 @@ def chromium() -> Iterator[object]:
     assert CHROMIUM.exists(), "install Debian's chromium: apt-get install -y chromium"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
+            executable_path=str(CHROMIUM),
+            headless=True,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         yield browser

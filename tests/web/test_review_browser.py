@@ -9,7 +9,7 @@ from tests.review.conftest import PASSWORD
 
 HOSTILE = (
     '<script>window.pwned = "script"; alert(1)</script>'
-    '<img src=x onerror="window.pwned = \'onerror\'; alert(2)">'
+    "<img src=x onerror=\"window.pwned = 'onerror'; alert(2)\">"
     '"><svg onload="window.pwned=\'svg\'">'
 )
 
@@ -38,7 +38,11 @@ def test_reviewer_signs_in_claims_and_decides_with_the_keyboard(live_server, pag
     page.wait_for_url(f"{live_server}/queue")
     review = db.scalar(select(Review))
     assert (review.flag_id, review.decision, review.clause, review.rationale) == (
-        flag.id, "advise", "partisan", "Endorses a party in public")
+        flag.id,
+        "advise",
+        "partisan",
+        "Endorses a party in public",
+    )
     actions = db.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions == ["auth.login", "flag.claim", "flag.view", "flag.decide"]
 
