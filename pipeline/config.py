@@ -76,6 +76,22 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(
         default=None, description="Signs session cookies; generated into data_dir when unset."
     )
+    group_max_distance: float = Field(
+        default=0.08, ge=0, le=2, description="Cosine distance under which two posts of the "
+        "same person and category are cross-posted copies (when embeddings exist).",
+    )
+    cookie_https_only: bool | None = Field(
+        default=None, description="Send the session cookie over HTTPS only. Unset: on, unless "
+        "the app is served on a loopback address.",
+    )
+    session_max_age_minutes: int = Field(default=480, ge=5, description="Session lifetime.")
+    login_max_failures: int = Field(
+        default=5, ge=1, description="Failed logins before an account is locked for a while."
+    )
+    login_lockout_minutes: int = Field(default=15, ge=1)
+    login_ip_limit: str = Field(
+        default="20/300", description="Login attempts/seconds allowed from one client address."
+    )
 
     # --- privacy and reporting -------------------------------------------------------------
     retention_unflagged_days: int = Field(default=30, ge=1)

@@ -1,0 +1,43 @@
+"""``impartial serve``: the review web app."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import typer
+
+from pipeline.cli.common import console, database_errors
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+) -> None:
+    """Serve the review web app (pages and the /api JSON API).
+
+    The session cookie is marked Secure unless the app listens on a loopback address (set
+    IMPARTIAL_COOKIE_HTTPS_ONLY to choose); put a TLS proxy in front of any other address.
+
+    Example: impartial serve --host 127.0.0.1 --port 8000
+    """
+    import uvicorn
+
+    from pipeline.web import create_app
+
+    with database_errors():
+        app = create_app(https_only=not is_loopback(host))
+    console.print(f"review app on http://{host}:{port}/ (API docs at /api/docs)")
+    uvicorn.run(app, host=host, port=port, proxy_headers=False, server_header=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)

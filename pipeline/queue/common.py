@@ -1,0 +1,54 @@
+"""What the queue modules share: the clock, who acts, role and conflict-of-interest checks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pipeline.db.models import Account, AppUser, Flag, Post
+from pipeline.queue.errors import NotAllowed, NotFound
+
+REVIEW_ROLES = ("reviewer", "lead")
+
+
+def now(at: datetime | None = None) -> datetime:
+    return at or datetime.now(UTC)
+
+
+def actor(user: AppUser) -> str:
+    return f"user:{user.email}"
+
+
+def require_role(user: AppUser, *roles: str) -> None:
+    if not user.active or user.role not in roles:
+        raise NotAllowed(f"this needs the role {' or '.join(roles)}")
+
+
+def owner_of(session: Session, flag: Flag) -> int | None:
+    """The person whose post the flag is about (None for an official account without owner)."""
+    return session.scalar(
+        select(Account.owner_id)
+        .join(Post, Post.account_id == Account.id)
+        .where(Post.id == flag.post_id)
+    )
+
+
+def check_no_conflict(session: Session, user: AppUser, flags: list[Flag]) -> None:
+    """A user never handles a flag about their own posts."""
+    if user.person_id is None:
+        return
+    for flag in flags:
+        if owner_of(session, flag) == user.person_id:
+            raise NotAllowed(f"flag {flag.id} is about your own post: it goes to another reviewer")
+
+
+def get_flag(session: Session, flag_id: int, *, lock: bool = False) -> Flag:
+    query = select(Flag).where(Flag.id == flag_id)
+    if lock:
+        query = query.with_for_update()
+    flag = session.scalar(query)
+    if flag is None:
+        raise NotFound(f"no flag {flag_id}")
+    return flag

@@ -1,0 +1,102 @@
+"""The review web app: FastAPI, server-rendered Jinja2 pages and a JSON API under /api."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.middleware.sessions import SessionMiddleware
+
+from pipeline.config import Settings, get_settings
+from pipeline.errors import InputError
+from pipeline.queue.errors import Conflict, NotAllowed, NotFound
+from pipeline.web.security import LoginNeeded, RateLimiter, make_sessionmaker, secret_key
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    if _is_api(request):
+        return JSONResponse({"detail": message}, status_code=status)
+    return templates.TemplateResponse(
+        request,
+        "error.html",
+        {"status": status, "message": message, "user": None},
+        status_code=status,
+    )
+
+
+def create_app(settings: Settings | None = None, *, https_only: bool | None = None) -> FastAPI:
+    """The app; ``https_only`` (or ``Settings.cookie_https_only``) marks the cookie Secure."""
+    settings = settings or get_settings()
+    if settings.cookie_https_only is not None:
+        https_only = settings.cookie_https_only
+    app = FastAPI(
+        title="Impartial review API",
+        version="1",
+        description="Blind review of machine flags; every view and action is audited. "
+        "Authenticate through /login (session cookie); send the CSRF token from "
+        "GET /api/me in the X-CSRF-Token header on every POST.",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.sessionmaker = make_sessionmaker(settings)
+    app.state.login_limiter = RateLimiter(settings.login_ip_limit)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret_key(settings),
+        session_cookie="impartial_session",
+        max_age=settings.session_max_age_minutes * 60,
+        same_site="strict",
+        https_only=bool(https_only if https_only is not None else True),
+    )
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @app.exception_handler(LoginNeeded)
+    async def login_needed(request: Request, exc: LoginNeeded) -> Response:
+        if _is_api(request) or request.method != "GET":
+            return JSONResponse({"detail": "sign in first (POST /login)"}, status_code=401)
+        return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        return _error(request, exc.status_code, str(exc.detail))
+
+    for error, status in ((NotFound, 404), (NotAllowed, 403), (Conflict, 409), (InputError, 400)):
+        app.add_exception_handler(
+            error, lambda request, exc, status=status: _error(request, status, str(exc))
+        )
+
+    from pipeline.web import api, pages
+
+    app.include_router(pages.router)
+    app.include_router(api.router)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    return app

@@ -1,0 +1,106 @@
+"""Reviewer and lead pages: queue overview, claim, flag detail, decisions, escalations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from pipeline import queue
+from pipeline.db.models import CATEGORIES
+from pipeline.queue.decisions import CLAUSES, LEAD_DECISIONS, REVIEW_DECISIONS
+from pipeline.web.common import render
+from pipeline.web.security import CsrfChecked, DbSession, Lead, Reviewer
+
+router = APIRouter(include_in_schema=False)
+Text = Annotated[str, Form(max_length=5000)]
+
+
+@router.get("/queue")
+def queue_page(request: Request, user: Reviewer, db: DbSession, empty: int = 0) -> Response:
+    return render(
+        request,
+        "queue.html",
+        user,
+        stats=queue.queue_stats(db),
+        claims=queue.my_claims(db, user),
+        empty=bool(empty),
+        categories=CATEGORIES,
+    )
+
+
+@router.post("/queue/claim", dependencies=[CsrfChecked])
+def claim(user: Reviewer, db: DbSession) -> RedirectResponse:
+    flag = queue.claim_next(db, user)
+    db.commit()
+    return RedirectResponse(f"/flags/{flag.id}" if flag else "/queue?empty=1", status_code=303)
+
+
+@router.get("/flags/{flag_id}")
+def flag_page(request: Request, flag_id: int, user: Reviewer, db: DbSession) -> Response:
+    view = queue.view_flag(db, flag_id, user)
+    db.commit()  # the view is audited
+    return render(
+        request,
+        "flag.html",
+        user,
+        flag=view,
+        decisions=REVIEW_DECISIONS,
+        lead_decisions=LEAD_DECISIONS,
+        clauses=CLAUSES,
+    )
+
+
+@router.post("/flags/{flag_id}/decide", dependencies=[CsrfChecked])
+def decide(
+    flag_id: int,
+    user: Reviewer,
+    db: DbSession,
+    decision: Annotated[str, Form(max_length=20)],
+    clause: Annotated[str, Form(max_length=40)],
+    rationale: Text,
+) -> RedirectResponse:
+    queue.decide(db, flag_id, user, decision=decision, clause=clause, rationale=rationale)
+    db.commit()
+    return RedirectResponse("/queue", status_code=303)
+
+
+@router.post("/flags/{flag_id}/release", dependencies=[CsrfChecked])
+def release(flag_id: int, user: Reviewer, db: DbSession) -> RedirectResponse:
+    queue.release(db, flag_id, user)
+    db.commit()
+    return RedirectResponse("/queue", status_code=303)
+
+
+@router.get("/escalations")
+def escalations_page(request: Request, user: Lead, db: DbSession) -> Response:
+    return render(request, "escalations.html", user, items=queue.escalations(db, user))
+
+
+@router.post("/flags/{flag_id}/close", dependencies=[CsrfChecked])
+def close(
+    flag_id: int,
+    user: Lead,
+    db: DbSession,
+    decision: Annotated[str, Form(max_length=20)],
+    clause: Annotated[str, Form(max_length=40)],
+    rationale: Text,
+) -> RedirectResponse:
+    queue.close_escalation(db, flag_id, user, decision=decision, clause=clause, rationale=rationale)
+    db.commit()
+    return RedirectResponse("/escalations", status_code=303)
+
+
+@router.post("/flags/{flag_id}/reopen", dependencies=[CsrfChecked])
+def reopen(flag_id: int, user: Lead, db: DbSession, rationale: Text) -> RedirectResponse:
+    queue.reopen(db, flag_id, user, rationale=rationale)
+    db.commit()
+    return RedirectResponse("/escalations", status_code=303)
+
+
+@router.post("/flags/{flag_id}/reveal", dependencies=[CsrfChecked])
+def reveal(request: Request, flag_id: int, user: Lead, db: DbSession) -> Response:
+    identity = queue.reveal_identity(db, flag_id, user)
+    db.commit()
+    return render(request, "identity.html", user, identity=identity)
