@@ -44,3 +44,14 @@ def test_upgrade_is_idempotent(engine: sa.Engine) -> None:
     migrate.upgrade(engine)
     migrate.upgrade(engine)
     assert migrate.status(engine).up_to_date
+
+
+def test_models_and_migrations_describe_the_same_schema(engine: sa.Engine) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from pipeline.db.models import Base
+
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
