@@ -153,6 +153,11 @@ def run_reviewers(engine: sa.Engine, ops: int) -> dict:
     return {"latencies": latencies, "claimed": claimed, "wall_s": wall}
 
 
+def set_reviewers(n: int) -> None:
+    global REVIEWERS
+    REVIEWERS = n
+
+
 def make_database(server_url: str, name: str) -> sa.Engine:
     """A fresh, migrated database ``name`` on the server, with people and reviewers."""
     admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
@@ -180,7 +185,9 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=1_000_000)
     parser.add_argument("--ops", type=int, default=15, help="Claim+decide per reviewer per round.")
     parser.add_argument("--rounds", type=int, default=4, help="Alternating rounds per size.")
+    parser.add_argument("--reviewers", type=int, default=REVIEWERS, help="Concurrent reviewers.")
     args = parser.parse_args()
+    set_reviewers(args.reviewers)
     with tempfile.TemporaryDirectory(prefix="impartial-bench-") as tmp:
         url = args.database_url or embedded.start(Path(tmp), cleanup_mode="delete")
         engines = {}

@@ -47,15 +47,20 @@ EXACT_GROUP = text(
     """
 )
 
+# The same person's open flags come first (few), so distances are computed for them only.
 NEAR_GROUP = text(
     f"""
-    SELECT f.group_key FROM embedding mine
-    JOIN embedding e ON e.model_id = mine.model_id AND e.dim = mine.dim
-    JOIN flag f ON f.content_hash = e.content_hash
-    JOIN post p ON p.id = f.post_id JOIN account a ON a.id = p.account_id
-    WHERE mine.content_hash = :content_hash AND {SAME_SOURCE}
-      AND (e.vector <=> mine.vector) < :max_distance
-    ORDER BY e.vector <=> mine.vector, f.id LIMIT 1
+    WITH candidate AS MATERIALIZED (
+        SELECT f.id, f.group_key, f.content_hash FROM flag f
+        JOIN post p ON p.id = f.post_id JOIN account a ON a.id = p.account_id
+        WHERE {SAME_SOURCE}
+    )
+    SELECT c.group_key FROM candidate c
+    JOIN embedding e ON e.content_hash = c.content_hash
+    JOIN embedding mine ON mine.content_hash = :content_hash
+         AND mine.model_id = e.model_id AND mine.dim = e.dim
+    WHERE (e.vector <=> mine.vector) < :max_distance
+    ORDER BY e.vector <=> mine.vector, c.id LIMIT 1
     """
 )
 

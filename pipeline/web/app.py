@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
+from pipeline import audit
 from pipeline.config import Settings, get_settings
 from pipeline.errors import InputError
 from pipeline.queue.errors import Conflict, NotAllowed, NotFound
@@ -43,6 +44,25 @@ def _error(request: Request, status: int, message: str) -> Response:
         {"status": status, "message": message, "user": None},
         status_code=status,
     )
+
+
+def _audit_denied(request: Request, reason: str) -> None:
+    """A signed-in user's refused request (role, conflict of interest, CSRF), in its own
+    transaction: the request's own work was rolled back."""
+    user_id = request.session.get("uid")
+    if not isinstance(user_id, int):
+        return
+    with request.app.state.sessionmaker() as session:
+        audit.record(
+            session,
+            "access.denied",
+            actor=f"user-id:{user_id}",
+            actor_user_id=user_id,
+            method=request.method,
+            path=request.url.path[:200],
+            reason=reason[:200],
+        )
+        session.commit()
 
 
 def create_app(settings: Settings | None = None, *, https_only: bool | None = None) -> FastAPI:
@@ -87,9 +107,16 @@ def create_app(settings: Settings | None = None, *, https_only: bool | None = No
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 403:
+            _audit_denied(request, str(exc.detail))
         return _error(request, exc.status_code, str(exc.detail))
 
-    for error, status in ((NotFound, 404), (NotAllowed, 403), (Conflict, 409), (InputError, 400)):
+    @app.exception_handler(NotAllowed)
+    async def not_allowed(request: Request, exc: NotAllowed) -> Response:
+        _audit_denied(request, str(exc))
+        return _error(request, 403, str(exc))
+
+    for error, status in ((NotFound, 404), (Conflict, 409), (InputError, 400)):
         app.add_exception_handler(
             error, lambda request, exc, status=status: _error(request, status, str(exc))
         )

@@ -5,6 +5,7 @@ Flags are inserted directly (the classifier's job elsewhere), then ``enqueue`` g
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 from collections.abc import Callable
@@ -29,6 +30,14 @@ from pipeline.db.models import (
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery staple"
 _seq = itertools.count(1)
+
+
+@functools.cache
+def password_hash() -> str:
+    """One argon2 hash of PASSWORD for every test user (hashing is slow on purpose)."""
+    from pipeline.users import hash_password
+
+    return hash_password(PASSWORD)
 
 
 def sha(text: str) -> str:
@@ -148,13 +157,11 @@ class Factory:
         self.db.flush()
 
     def user(self, role: str, *, person: Person | None = None, email: str | None = None) -> AppUser:
-        from pipeline.users import _hasher
-
         n = next(_seq)
         user = AppUser(
             email=email or f"{role}{n}@example.org",
             role=role,
-            password_hash=_hasher.hash(PASSWORD),
+            password_hash=password_hash(),
             person_id=person.id if person else None,
         )
         self.db.add(user)

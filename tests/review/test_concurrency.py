@@ -13,7 +13,8 @@ from pipeline import queue
 def test_sixteen_threads_claiming_concurrently_never_get_the_same_flag(
     engine, db, make, clock
 ) -> None:
-    flags = [make.flag(risk=(i % 7) / 10) for i in range(120)]
+    account = make.account(make.person())
+    flags = [make.flag(risk=(i % 7) / 10, account=account) for i in range(64)]
     reviewers = [make.user("reviewer") for _ in range(16)]
     queue.enqueue(db, at=clock())
     db.commit()

@@ -177,3 +177,22 @@ def test_selfcheck_answers_503_while_no_classifier_is_installed(db, make, browse
         assert response.status_code == 503 and "not available" in response.json()["detail"]
     else:
         assert response.status_code == 200 and isinstance(response.json(), dict)
+
+
+def test_refused_requests_of_signed_in_users_are_audited(db, make, browser) -> None:
+    me = make.person("Rae Viewer")
+    own = make.flag(make.post(make.account(me), "my own post"))
+    reviewer = make.user("reviewer", person=me)
+    db.commit()
+    client = browser()
+    client.login(reviewer.email)
+    assert client.client.get(f"/api/flags/{own.id}").status_code == 403  # own post
+    assert client.client.get("/audit").status_code == 403  # wrong role
+    denied = db.scalars(
+        select(AuditEvent).where(AuditEvent.action == "access.denied").order_by(AuditEvent.id)
+    ).all()
+    assert [(e.actor_user_id, e.details["path"]) for e in denied] == [
+        (reviewer.id, f"/api/flags/{own.id}"),
+        (reviewer.id, "/audit"),
+    ]
+    assert "own post" in denied[0].details["reason"]
