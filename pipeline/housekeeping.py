@@ -1,0 +1,74 @@
+"""The daily retention and the weekly compliance reports: what their Airflow DAGs call.
+
+Both return JSON-able counts and paths only (Airflow passes them through XCom).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pipeline.config import get_settings
+from pipeline.db.engine import unit_of_work
+
+REPORTS_SQL = Path(__file__).resolve().parents[1] / "sql" / "reports"
+
+
+def _when(at: datetime | str | None) -> datetime | None:
+    if at is None or at == "":
+        return None
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def retention(at: datetime | str | None = None, *, dry_run: bool = False) -> dict:
+    """Purge what consent or the retention periods no longer allow (legal holds excepted)."""
+    from pipeline import privacy
+
+    with unit_of_work() as uow:
+        result = privacy.run_retention(uow.session, dry_run=dry_run, at=_when(at))
+        if not dry_run:
+            uow.commit()
+    return dict(result)
+
+
+def report_names(folder: Path = REPORTS_SQL) -> list[str]:
+    """The reports there are: one per ``sql/reports/<name>.sql``."""
+    return sorted(p.stem for p in folder.glob("*.sql"))
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if hasattr(value, "_asdict"):
+        return value._asdict()
+    return value
+
+
+def compliance_reports(
+    date_from: datetime | str | None,
+    date_to: datetime | str | None,
+    out_dir: Path | None = None,
+) -> dict[str, str]:
+    """Run every report for ``[date_from, date_to)``; write each as JSON; return the paths."""
+    from pipeline import reports
+
+    start, end = _when(date_from), _when(date_to)
+    label = (
+        f"{start:%Y-%m-%d}_{end:%Y-%m-%d}"
+        if start and end
+        else datetime.now(UTC).strftime("%Y-%m-%d")
+    )
+    out_dir = Path(out_dir or get_settings().data_dir / "reports") / label
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for name in report_names():
+        result = reports.run_report(name, date_from=start, date_to=end)
+        path = out_dir / f"{name}.json"
+        path.write_text(json.dumps(_jsonable(result), default=str, indent=2) + "\n")
+        written[name] = str(path)
+    return written
