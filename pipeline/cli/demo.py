@@ -92,7 +92,7 @@ def _print(report: ScanSummary, result: RunResult) -> None:
             line.name,
             line.platform,
             line.kind,
-            "yes" if line.scanned else "[dim]no (no consent in force)[/]",
+            "yes" if line.scanned else "[dim]no: no consent[/]",
             str(line.posts),
             str(line.assessed),
             str(line.flags),
