@@ -68,6 +68,7 @@ class RunResult:
     state: str
     tasks: dict[str, list[str]] = field(default_factory=dict)  # task id -> state per map index
     run_id: str = ""
+    logical_date: Any = None
 
 
 def run_once(dag_id: str, *, retries: int | None = None, logical_date: Any = None) -> RunResult:
@@ -88,4 +89,6 @@ def run_once(dag_id: str, *, retries: int | None = None, logical_date: Any = Non
     with create_session() as session:
         for ti in sorted(run.get_task_instances(session=session), key=lambda t: t.map_index):
             tasks.setdefault(ti.task_id, []).append(str(ti.state))
-    return RunResult(state=str(run.state), tasks=tasks, run_id=run.run_id)
+    return RunResult(
+        state=str(run.state), tasks=tasks, run_id=run.run_id, logical_date=run.logical_date
+    )
