@@ -5,16 +5,12 @@ Both return JSON-able counts and paths only (Airflow passes them through XCom).
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from pipeline.config import get_settings
 from pipeline.db.engine import unit_of_work
-
-REPORTS_SQL = Path(__file__).resolve().parents[1] / "sql" / "reports"
 
 
 def _when(at: datetime | str | None) -> datetime | None:
@@ -36,17 +32,11 @@ def retention(at: datetime | str | None = None, *, dry_run: bool = False) -> dic
     return dict(result)
 
 
-def report_names(folder: Path = REPORTS_SQL) -> list[str]:
-    """The reports there are: one per ``sql/reports/<name>.sql``."""
-    return sorted(p.stem for p in folder.glob("*.sql"))
+def report_names() -> list[str]:
+    """Every report there is (one per ``sql/reports/<name>.sql``)."""
+    from pipeline import reports
 
-
-def _jsonable(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    if hasattr(value, "_asdict"):
-        return value._asdict()
-    return value
+    return [info.name for info in reports.list_reports()]
 
 
 def compliance_reports(
@@ -67,8 +57,8 @@ def compliance_reports(
     out_dir.mkdir(parents=True, exist_ok=True)
     written = {}
     for name in report_names():
-        result = reports.run_report(name, date_from=start, date_to=end)
+        report = reports.run_report(name, date_from=start, date_to=end)
         path = out_dir / f"{name}.json"
-        path.write_text(json.dumps(_jsonable(result), default=str, indent=2) + "\n")
+        path.write_text(json.dumps(report.as_dict(), indent=2) + "\n")
         written[name] = str(path)
     return written

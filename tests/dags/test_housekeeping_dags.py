@@ -39,10 +39,3 @@ def test_compliance_report_dag_writes_every_report_of_the_week(
     assert sorted(p.stem for p in folder.glob("*.json")) == names
     for path in folder.glob("*.json"):
         json.loads(path.read_text())
-
-
-def test_report_names_are_the_sql_files_of_the_folder(tmp_path: Path) -> None:
-    for name in ("b_flags", "a_reviews"):
-        (tmp_path / f"{name}.sql").write_text("select 1")
-    (tmp_path / "README.md").write_text("not a report")
-    assert housekeeping.report_names(tmp_path) == ["a_reviews", "b_flags"]
