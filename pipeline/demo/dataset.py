@@ -27,6 +27,7 @@ class DemoPost:
     lang: str
     text: str
     expect: str
+    title: str = ""  # feeds: the entry's title
 
 
 @dataclass(frozen=True)

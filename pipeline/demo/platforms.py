@@ -42,7 +42,7 @@ def serve(dataset: Dataset) -> Iterator[dict[str, Address]]:
             handle = fakes.add_account(account.platform, account.name_on_platform, **options)
             for post in account.posts:
                 if account.platform == "rss":
-                    fakes.add_post("rss", handle, post.text, title=post.text[:60])
+                    fakes.add_post("rss", handle, post.text, title=post.title)
                 else:
                     fakes.add_post(account.platform, handle, post.text, lang=post.lang)
             addresses[account.key] = Address(account.platform, fakes.host(account.platform), handle)
