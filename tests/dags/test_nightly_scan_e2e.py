@@ -15,6 +15,8 @@ from pipeline.config import get_settings
 from pipeline.db.models import CATEGORIES, Account, Assessment, Flag, Post, ScanRun
 from pipeline.demo import dataset, platforms, seed
 
+pytestmark = pytest.mark.slow  # the assess step loads the real sentence-transformers model
+
 DEMO = dataset.load()
 SCANNED = {a.name for a in DEMO.scanned_accounts()}
 SCANNED_POSTS = sum(len(a.posts) for a in DEMO.scanned_accounts())
