@@ -13,6 +13,7 @@ DAG files that name it) stays cheap.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 from typing import Any
 
@@ -131,6 +132,8 @@ def summarize(
     ingested: Iterable[Any],
     assessed: dict | None = None,
     queued: dict | None = None,
+    *,
+    trigger: str = "airflow",
 ) -> dict:
     """Write the run's ``scan_run`` row from the steps' results and return its counts.
 
@@ -165,7 +168,7 @@ def summarize(
         "finished_at": datetime.now(UTC),
     }
     with unit_of_work() as uow:
-        _upsert_run(uow.session, run_key, "airflow", **row)
+        _upsert_run(uow.session, run_key, trigger, **row)
         uow.commit()
     return {
         "run_key": run_key,
@@ -174,3 +177,36 @@ def summarize(
         "failed_shards": [f"{s['platform']} {s['host']}" for s in missing],
         "queued": dict(queued or {}),
     }
+
+
+def run_all(
+    *, at: datetime | None = None, trigger: str = "cli", workers: int = 8, log: Any = None
+) -> dict:
+    """The whole scan in this process (``impartial scan``): the DAG's steps, shards in parallel.
+
+    A shard that fails is logged and left out, as in Airflow; ``log`` (a callable taking a
+    message) hears about each step.
+    """
+    say = log or (lambda message: None)
+    run_key = f"{trigger}/{(at or datetime.now(UTC)).isoformat()}"
+    shards = plan(run_key, at, trigger=trigger)
+    say(f"{len(shards)} shard(s) to fetch")
+    results: list[dict] = []
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(shards) or 1))) as pool:
+        futures = {pool.submit(ingest_shard, shard, run_key): shard for shard in shards}
+        for future in as_completed(futures):
+            shard = futures[future]
+            try:
+                results.append(future.result())
+            except Exception as exc:  # one shard's failure never stops the scan
+                say(f"shard {shard['platform']} {shard['host']} failed: {exc}")
+    assessed: dict | None = None
+    queued: dict | None = None
+    try:
+        say("assessing new and edited posts")
+        assessed = assess(run_key)
+        say("queueing flags")
+        queued = enqueue(run_key)
+    finally:
+        summary = summarize(run_key, shards, results, assessed, queued, trigger=trigger)
+    return summary
