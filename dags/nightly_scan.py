@@ -99,11 +99,15 @@ def nightly_scan() -> None:
         return summary
 
     @task(outlets=[ASSESSMENTS], trigger_rule="all_done", retries=0)
-    def publish(assessed: dict) -> int:
+    def publish(assessed: dict, outlet_events=None) -> int:
         from airflow.sdk.exceptions import AirflowSkipException
 
         if not assessed or not assessed.get("assessed"):
             raise AirflowSkipException("no post assessed: no asset event")
+        outlet_events[ASSESSMENTS].extra = {
+            "run_key": assessed["run_key"],
+            "assessed": int(assessed["assessed"]),
+        }
         return int(assessed["assessed"])
 
     # One lane per platform, so each platform's shards run in that platform's pool.

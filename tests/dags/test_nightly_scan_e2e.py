@@ -55,6 +55,8 @@ def test_nightly_scan_stores_assesses_and_queues_and_a_rerun_adds_nothing(
             "success"
         }
     assert first.tasks["publish"] == ["success"]  # posts were assessed: the asset was emitted
+    events = asset_events()
+    assert events[-1]["assessed"] >= SCANNED_POSTS
     stored = demo_world.execute(
         sa.select(Account.display_name, sa.func.count(Post.id))
         .join(Post, Post.account_id == Account.id)
@@ -88,6 +90,22 @@ def test_nightly_scan_stores_assesses_and_queues_and_a_rerun_adds_nothing(
     rerun = demo_world.scalar(sa.select(ScanRun))
     assert (rerun.run_key, rerun.new_posts, rerun.assessed) == (run.run_key, 0, 0)
     assert again.tasks["publish"] == ["skipped"]  # nothing assessed: no asset event
+    assert asset_events() == events
+
+
+def asset_events() -> list[dict]:
+    """The extras of the impartial://assessments events Airflow recorded, oldest first."""
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        query = (
+            sa.select(AssetEvent.extra)
+            .join(AssetModel, AssetModel.id == AssetEvent.asset_id)
+            .where(AssetModel.name == "impartial://assessments")
+            .order_by(AssetEvent.id)
+        )
+        return list(session.scalars(query))
 
 
 def expectations(session: Session) -> dict[int, str]:
