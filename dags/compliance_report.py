@@ -29,7 +29,7 @@ WEEK_START = (
         "owner": "impartial",
         "retries": 2,
         "retry_delay": timedelta(minutes=5),
-        "retry_exponential_backoff": True,
+        "retry_exponential_backoff": 2.0,  # multiplier: 5 min, then 10 min
     },
     doc_md=__doc__,
     tags=["impartial", "reports"],

@@ -44,7 +44,7 @@ DEFAULT_ARGS = {
     "owner": "impartial",
     "retries": 2,
     "retry_delay": timedelta(minutes=2),
-    "retry_exponential_backoff": True,
+    "retry_exponential_backoff": 2.0,  # multiplier: 2 min, then 4 min (Airflow 3)
     "max_retry_delay": timedelta(minutes=30),
 }
 

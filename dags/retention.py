@@ -28,7 +28,7 @@ AT = "{{ (data_interval_end or dag_run.run_after).isoformat() }}"
         "owner": "impartial",
         "retries": 2,
         "retry_delay": timedelta(minutes=5),
-        "retry_exponential_backoff": True,
+        "retry_exponential_backoff": 2.0,  # multiplier: 5 min, then 10 min
     },
     doc_md=__doc__,
     tags=["impartial", "privacy"],
