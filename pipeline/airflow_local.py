@@ -26,7 +26,6 @@ def airflow_environment(home: Path, dags_folder: Path = DAGS_FOLDER) -> dict[str
         "AIRFLOW__CORE__DAGS_FOLDER": str(Path(dags_folder).resolve()),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
         # Reading the results of mapped tasks asks for one item past the end: a 404 it logs
         # as an error although it is how the end is found.
