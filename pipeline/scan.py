@@ -150,8 +150,9 @@ def summarize(
     for r in results:
         _add(skipped, r.get("skipped"))
         _add(errors, r.get("errors"))
-    for shard in missing:
-        errors[shard["host"]] = errors.get(shard["host"], 0) + len(shard["account_ids"])
+    for shard in missing:  # keyed like ingestion's errors: the host without its scheme
+        host = shard["host"].split("://", 1)[-1]
+        errors[host] = errors.get(host, 0) + len(shard["account_ids"])
     if shards and len(missing) == len(shards):
         status = "failed"
     elif missing or assessed is None or queued is None:

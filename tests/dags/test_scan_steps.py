@@ -49,7 +49,7 @@ def test_a_missing_shard_result_makes_the_run_partial_and_names_the_host(db: Ses
     summary = scan.summarize("nightly_scan/t2", SHARDS, ingested, {"assessed": 3}, {})
     row = db.scalar(sa.select(ScanRun).where(ScanRun.run_key == "nightly_scan/t2"))
     assert row.status == "partial"
-    assert row.errors == {"https://b.example": 1}
+    assert row.errors == {"b.example": 1}
     assert summary["failed_shards"] == ["bluesky https://b.example"]
 
 
