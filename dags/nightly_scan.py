@@ -1,0 +1,128 @@
+"""
+### Nightly scan
+
+Every night at 02:00 (America/Toronto): fetch the new public posts of the registered accounts
+that may be scanned (official accounts, and personal accounts whose owner consents), score them
+against the guidance, and queue flags for human review.
+
+| task | what it does |
+| --- | --- |
+| `plan_<platform>` | the platform's eligible accounts, grouped into one shard per source host |
+| `ingest_<platform>` | one mapped task per shard, in the pool `impartial_<platform>` |
+| `assess` | embeds and scores the new and edited posts with the live classifier; creates flags |
+| `queue` | groups the new flags for review, adds quality samples, checks official-language parity |
+| `summarize` | writes the `scan_run` row of this data interval and logs its counts |
+| `publish` | emits the `impartial://assessments` asset when posts were assessed |
+
+The size of each pool caps the hosts of that platform fetched at once; within a host the
+per-host rate limit (`IMPARTIAL_RATE_LIMITS`) applies.
+
+A host that is down fails only its shard; the other shards, the assessment and the queue go on,
+the run's `scan_run` row says `partial`, and the run is marked failed so someone looks.
+Re-running a data interval is safe: posts are upserted, only unassessed posts are scored, and
+the `scan_run` row is keyed by the interval.
+
+Configuration: the `IMPARTIAL_*` environment variables (see the README), e.g.
+`IMPARTIAL_DATABASE_URL`, `IMPARTIAL_MODEL`, `IMPARTIAL_RATE_LIMITS`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Asset, dag, task
+
+PLATFORMS = ("mastodon", "bluesky", "rss")  # pipeline.db.models.PLATFORMS (a test keeps them equal)
+ASSESSMENTS = Asset("impartial://assessments")
+# The end of the data interval (a manual run without one: when it was asked to run).
+AT = "{{ (data_interval_end or dag_run.run_after).isoformat() }}"
+# One key per data interval: re-running the interval rewrites its scan_run row.
+RUN_KEY = "{{ dag.dag_id }}/" + AT
+
+DEFAULT_ARGS = {
+    "owner": "impartial",
+    "retries": 2,
+    "retry_delay": timedelta(minutes=2),
+    "retry_exponential_backoff": 2.0,  # multiplier: 2 min, then 4 min (Airflow 3)
+    "max_retry_delay": timedelta(minutes=30),
+}
+
+
+@dag(
+    dag_id="nightly_scan",
+    schedule="0 2 * * *",
+    start_date=pendulum.datetime(2026, 1, 1, tz="America/Toronto"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    dagrun_timeout=timedelta(hours=6),
+    doc_md=__doc__,
+    tags=["impartial"],
+)
+def nightly_scan() -> None:
+    @task
+    def plan(run_key: str, at: str, platform: str) -> list[dict]:
+        from pipeline import scan
+
+        return scan.plan(run_key, at, platform=platform)
+
+    @task(max_active_tis_per_dagrun=16)
+    def ingest(shard: dict, run_key: str) -> dict:
+        from pipeline import scan
+
+        return scan.ingest_shard(shard, run_key)
+
+    @task(trigger_rule="all_done", execution_timeout=timedelta(hours=3))
+    def assess(run_key: str) -> dict:
+        from pipeline import scan
+
+        return scan.assess(run_key)
+
+    @task
+    def queue(run_key: str, assessed: dict) -> dict:
+        from pipeline import scan
+
+        return scan.enqueue(run_key)
+
+    @task(trigger_rule="all_done", retries=0)
+    def summarize(
+        run_key: str, planned: list, ingested: list, assessed: dict, queued: dict
+    ) -> dict:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from pipeline import scan
+
+        summary = scan.summarize(run_key, planned, ingested, assessed, queued)
+        if summary["status"] != "success":
+            raise AirflowFailException(f"scan {summary['status']}: {summary}")
+        return summary
+
+    @task(outlets=[ASSESSMENTS], trigger_rule="all_done", retries=0)
+    def publish(assessed: dict, outlet_events=None) -> int:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        if not assessed or not assessed.get("assessed"):
+            raise AirflowSkipException("no post assessed: no asset event")
+        outlet_events[ASSESSMENTS].extra = {
+            "run_key": assessed["run_key"],
+            "assessed": int(assessed["assessed"]),
+        }
+        return int(assessed["assessed"])
+
+    # One lane per platform, so each platform's shards run in that platform's pool.
+    planned = [plan.override(task_id=f"plan_{p}")(RUN_KEY, AT, p) for p in PLATFORMS]
+    ingested = [
+        ingest.override(task_id=f"ingest_{p}", pool=f"impartial_{p}")
+        .partial(run_key=RUN_KEY)
+        .expand(shard=shards)
+        for p, shards in zip(PLATFORMS, planned, strict=True)
+    ]
+    assessed = assess(RUN_KEY)
+    ingested >> assessed
+    queued = queue(RUN_KEY, assessed)
+    summarize(RUN_KEY, planned, ingested, assessed, queued)
+    publish(assessed)
+
+
+nightly_scan()

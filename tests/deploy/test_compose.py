@@ -1,0 +1,121 @@
+"""docker-compose.yml is a valid Compose file with the services, profiles and secrets we need."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = ROOT / "docker-compose.yml"
+SECRETS = (
+    "POSTGRES_PASSWORD",
+    "AIRFLOW_ADMIN_PASSWORD",
+    "AIRFLOW_FERNET_KEY",
+    "AIRFLOW_API_SECRET_KEY",
+    "AIRFLOW_JWT_SECRET",
+    "IMPARTIAL_SECRET_KEY",
+)
+AIRFLOW_SERVICES = (
+    "airflow-apiserver",
+    "airflow-scheduler",
+    "airflow-dag-processor",
+    "airflow-triggerer",
+)
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load(COMPOSE.read_text())
+
+
+def test_compose_file_validates_against_the_compose_specification() -> None:
+    checker = Path(sys.executable).parent / "check-jsonschema"
+    result = subprocess.run(
+        [str(checker), "--builtin-schema", "vendor.compose-spec", str(COMPOSE)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_default_stack_has_database_airflow_and_review_app(compose: dict) -> None:
+    default = {name for name, svc in compose["services"].items() if not svc.get("profiles")}
+    assert default == {"postgres", "airflow-init", *AIRFLOW_SERVICES, "review"}
+
+
+def test_celery_profile_adds_redis_and_workers(compose: dict) -> None:
+    celery = {
+        name for name, svc in compose["services"].items() if "celery" in svc.get("profiles", [])
+    }
+    assert {"redis", "airflow-worker"} <= celery
+    worker = compose["services"]["airflow-worker"]
+    assert worker["command"] == "celery worker"
+    assert worker["depends_on"]["redis"] == {"condition": "service_healthy"}
+
+
+def test_postgres_is_pgvector_with_healthcheck_and_volume(compose: dict) -> None:
+    postgres = compose["services"]["postgres"]
+    assert postgres["image"].startswith("pgvector/pgvector:")
+    assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
+    assert any(v.startswith("postgres-data:") for v in postgres["volumes"])
+    assert "postgres-data" in compose["volumes"]
+
+
+def test_airflow_waits_for_a_healthy_database_and_a_finished_init(compose: dict) -> None:
+    for name in (*AIRFLOW_SERVICES, "review"):
+        depends = compose["services"][name]["depends_on"]
+        assert depends["postgres"] == {"condition": "service_healthy"}, name
+        assert depends["airflow-init"] == {"condition": "service_completed_successfully"}, name
+    assert compose["services"]["airflow-init"]["depends_on"]["postgres"] == {
+        "condition": "service_healthy"
+    }
+
+
+def test_init_migrates_both_databases_creates_pools_and_admin(compose: dict) -> None:
+    script = compose["services"]["airflow-init"]["command"][-1]
+    assert "airflow db migrate" in script
+    assert "impartial db upgrade" in script
+    for platform in ("mastodon", "bluesky", "rss"):
+        assert f"airflow pools set impartial_{platform}" in script
+    assert "airflow users create --role Admin" in script
+
+
+def test_local_executor_is_the_default(compose: dict) -> None:
+    env = compose["services"]["airflow-scheduler"]["environment"]
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "${AIRFLOW_EXECUTOR:-LocalExecutor}"
+    assert env["AIRFLOW__CORE__DAGS_FOLDER"] == "/opt/impartial/dags"
+
+
+def test_review_app_serves_on_all_interfaces(compose: dict) -> None:
+    review = compose["services"]["review"]
+    assert review["entrypoint"] == ["impartial"]
+    assert review["command"][:3] == ["serve", "--host", "0.0.0.0"]
+    assert "IMPARTIAL_DATABASE_URL" in review["environment"]
+
+
+def test_every_secret_is_required_and_none_is_written_in_the_file() -> None:
+    text = COMPOSE.read_text()
+    for name in SECRETS:
+        assert re.search(r"\$\{" + name + r":\?[^}]+\}", text), name
+        assert not re.search(rf"\${{{name}:-", text), f"{name} must not have a default"
+    example = (ROOT / ".env.example").read_text()
+    assert all(f"{name}=" in example for name in SECRETS)
+
+
+def test_image_is_official_airflow_with_cpu_torch_and_the_project() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^ARG AIRFLOW_VERSION=3\.3\.\d+$", dockerfile, re.M)
+    assert "FROM apache/airflow:${AIRFLOW_VERSION}" in dockerfile
+    assert "torch==2.13.0" in dockerfile and "download.pytorch.org/whl/cpu" in dockerfile
+    torch_at = dockerfile.index("torch==2.13.0")
+    assert torch_at < dockerfile.index("-e /opt/impartial"), "torch must come before the project"
+
+
+def test_second_database_is_created_for_airflow() -> None:
+    init = ROOT / "deploy" / "postgres" / "10-airflow-database.sql"
+    assert "CREATE DATABASE airflow" in init.read_text()

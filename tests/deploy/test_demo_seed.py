@@ -1,0 +1,93 @@
+"""The demo's data file and its seeding: synthetic, bilingual, idempotent, consent-aware."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from pipeline import registry
+from pipeline.db.models import CATEGORIES, Account, AppUser, AuditEvent, Consent, Person
+from pipeline.demo import dataset, seed
+from pipeline.demo.platforms import Address
+
+DEMO = dataset.load()
+
+
+def addresses(port: int) -> dict[str, Address]:
+    """Where the fakes would serve each demo account, on the given port."""
+    out = {}
+    for a in DEMO.accounts:
+        host = f"http://127.0.0.1:{port}"
+        handle = {
+            "mastodon": f"{a.name_on_platform}@mastodon.test",
+            "bluesky": f"{a.name_on_platform}.bsky.test",
+            "rss": f"{host}/feeds/{a.name_on_platform}",
+        }[a.platform]
+        out[a.key] = Address(a.platform, host, handle)
+    return out
+
+
+def test_demo_posts_cover_every_category_both_languages_and_borderline_cases() -> None:
+    expects = Counter(p.expect.split(":")[0] for p in DEMO.posts)
+    assert set(CATEGORIES) <= set(expects)
+    assert expects["benign"] >= 10 and expects["borderline"] >= 5
+    assert {p.lang for p in DEMO.posts} == {"en", "fr"}
+    assert 40 <= len(DEMO.posts) <= 60
+
+
+def test_demo_registry_has_units_seniority_official_and_personal_accounts() -> None:
+    assert len({p.org_unit for p in DEMO.people}) >= 4
+    assert {p.seniority for p in DEMO.people} >= {"staff", "manager", "executive"}
+    assert {a.kind for a in DEMO.accounts} == {"official", "personal"}
+    assert {a.platform for a in DEMO.accounts} == {"mastodon", "bluesky", "rss"}
+    unscanned = {a.key for a in DEMO.accounts} - {a.key for a in DEMO.scanned_accounts()}
+    assert unscanned == {"sam", "julie"}
+
+
+def test_a_post_of_an_unknown_account_is_named(tmp_path: Path) -> None:
+    text = dataset.DEMO_FILE.read_text().replace(
+        "- {account: ana, id: a1", "- {account: nobody, id: a1"
+    )
+    (tmp_path / "bad.yaml").write_text(text)
+    with pytest.raises(ValueError, match="nobody"):
+        dataset.load(tmp_path / "bad.yaml")
+
+
+def test_seeding_makes_exactly_the_consenting_and_official_accounts_eligible(db: Session) -> None:
+    seed.seed(db, DEMO, addresses(5001))
+    db.commit()
+    eligible = {a.display_name for a in registry.eligible_accounts(db)}
+    assert eligible == {a.name for a in DEMO.scanned_accounts()}
+    julie = db.scalar(sa.select(Person).where(Person.email == "julie.bergeron@demo.example"))
+    assert [c.withdrawn_at is not None for c in julie.consents] == [True]
+
+
+def test_seeding_again_adds_nothing_and_moves_accounts_to_the_new_fake_ports(db: Session) -> None:
+    first = seed.seed(db, DEMO, addresses(5001))
+    db.commit()
+    assert (first.people_added, first.accounts_added) == (len(DEMO.people), len(DEMO.accounts))
+    again = seed.seed(db, DEMO, addresses(5002))
+    db.commit()
+    assert (again.people_added, again.accounts_added, again.consents_recorded) == (0, 0, 0)
+    assert again.accounts_moved == len(DEMO.accounts)
+    hosts = set(db.scalars(sa.select(Account.host)))
+    assert hosts == {"http://127.0.0.1:5002"}
+    assert db.scalar(sa.select(sa.func.count(Consent.id))) == first.consents_recorded
+    moves = db.scalar(
+        sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action == "account.move")
+    )
+    assert moves == len(DEMO.accounts)
+
+
+def test_reviewer_login_gets_a_fresh_verifiable_password_each_time(db: Session) -> None:
+    from argon2 import PasswordHasher
+
+    email, first = seed.reviewer_login(db)
+    _, second = seed.reviewer_login(db)
+    user = db.scalar(sa.select(AppUser).where(AppUser.email == email))
+    assert first != second and user.role == "reviewer"
+    assert PasswordHasher().verify(user.password_hash, second)
