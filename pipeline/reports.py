@@ -116,6 +116,8 @@ def run_report(
     }
     with (engine or get_engine()).connect() as conn:
         conn.execute(text("SET TRANSACTION READ ONLY"))
+        # the period's rows are sorted and hashed in memory rather than spilled to disk
+        conn.execute(text("SET LOCAL work_mem = '64MB'"))
         result = conn.execute(text(info.path.read_text(encoding="utf-8")), params)
         columns = list(result.keys())
         rows = [list(row) for row in result]
