@@ -2,7 +2,8 @@
 WITH open_flags AS (
     SELECT f.category,
            f.claimed_by_id IS NOT NULL AND f.lease_expires_at > :date_to AS claimed,
-           EXISTS (SELECT 1 FROM review r WHERE r.flag_id = f.id) AS reviewed,
+           -- a probe of the review index per open flag, not a scan of every review
+           (SELECT 1 FROM review r WHERE r.flag_id = f.id LIMIT 1) IS NOT NULL AS reviewed,
            extract(epoch FROM CAST(:date_to AS timestamptz) - f.created_at) / 3600 AS age_h
     FROM flag f
     WHERE f.closed_at IS NULL AND f.created_at < :date_to
