@@ -186,3 +186,11 @@ def test_reports_are_read_only(engine) -> None:
     reports.run_report("queue_backlog")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM audit_event")).scalar() == before
+
+
+def test_write_reports_writes_one_csv_per_report(world: World, db: Session, tmp_path) -> None:
+    populate(world)
+    written = reports.write_reports(tmp_path / "out", **PERIOD)
+    assert set(written) == set(NAMES)
+    rows = list(csv.DictReader(written["decision_mix"].open()))
+    assert {r["category"] for r in rows} >= {"partisan", "all"}
