@@ -28,7 +28,8 @@ PURGE_COUNTS = (
     "decided_flags_kept",
 )
 
-# Hashes this account's content refers to that no other account's content refers to.
+# Hashes this account's content refers to that no other account's post has now (an embedding
+# is a cache of a text: one another account still needs stays).
 _OWN_HASHES = """
     WITH mine AS (
         SELECT p.content_hash AS h FROM post p WHERE p.account_id = :acc
@@ -40,8 +41,6 @@ _OWN_HASHES = """
     SELECT h FROM mine
     WHERE NOT EXISTS (SELECT 1 FROM post o WHERE o.content_hash = mine.h
                       AND o.account_id <> :acc)
-      AND NOT EXISTS (SELECT 1 FROM assessment oa JOIN post o ON o.id = oa.post_id
-                      WHERE oa.content_hash = mine.h AND o.account_id <> :acc)
 """
 
 _DECIDED = "EXISTS (SELECT 1 FROM review r WHERE r.flag_id = f.id)"

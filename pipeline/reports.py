@@ -8,6 +8,7 @@ Results are plain data (:class:`Report`, :func:`report_chart_data`) for the CLI 
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -116,11 +117,37 @@ def run_report(
     }
     with (engine or get_engine()).connect() as conn:
         conn.execute(text("SET TRANSACTION READ ONLY"))
+        # the period's rows are sorted and hashed in memory rather than spilled to disk
+        conn.execute(text("SET LOCAL work_mem = '64MB'"))
         result = conn.execute(text(info.path.read_text(encoding="utf-8")), params)
         columns = list(result.keys())
         rows = [list(row) for row in result]
         conn.rollback()
     return Report(info.name, info.title, info.description, date_from, date_to, columns, rows)
+
+
+def write_reports(
+    directory: Path,
+    *,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+    engine: Engine | None = None,
+    settings: Settings | None = None,
+) -> dict[str, Path]:
+    """Run every report over one period and write each as ``NAME.csv`` (scheduled reporting)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for info in list_reports():
+        report = run_report(
+            info.name, date_from=date_from, date_to=date_to, engine=engine, settings=settings
+        )
+        path = directory / f"{info.name}.csv"
+        with path.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(report.columns)
+            writer.writerows([plain(v) for v in row] for row in report.rows)
+        written[info.name] = path
+    return written
 
 
 # How each report is drawn: x column, value columns, an optional pivot column, chart kind.

@@ -1,4 +1,4 @@
--- Time to decision and SLA: median and p90 hours to close flags closed in the period, SLA breaches, open flags past the SLA.
+-- Time to decision and SLA: hours from flag to its latest decision (closed_at) for flags decided in the period, median and p90, SLA breaches, open flags past the SLA.
 WITH closed AS (
     SELECT f.category, extract(epoch FROM f.closed_at - f.created_at) / 3600 AS hours
     FROM flag f

@@ -57,9 +57,17 @@ def populate(world: World) -> None:
     for i in range(2):  # two flags in another cell: suppressed
         post = world.post(comms, f"Vulgar post {i}", days_ago=3)
         world.flag(post, "vulgar", created=NOW - timedelta(days=3))
-    escalated = world.flag(world.post(comms, "Escalated one", days_ago=2), "self_serving")
-    world.review(escalated, r1, "escalate", at=NOW - timedelta(days=1))
-    world.review(escalated, lead, "refer", at=NOW, stage="lead")
+    referred = world.flag(
+        world.post(comms, "Escalated one", days_ago=2), "self_serving", closed=NOW
+    )
+    world.review(referred, r1, "escalate", at=NOW - timedelta(days=1))
+    world.review(referred, lead, "refer", at=NOW, stage="lead")
+    waiting = world.flag(
+        world.post(comms, "Escalated two", days_ago=2),
+        "self_serving",
+        closed=NOW - timedelta(days=1),
+    )
+    world.review(waiting, r1, "escalate", at=NOW - timedelta(days=1))
     for i in range(20):  # quality samples: 2 misses among 20 reviewed
         post = world.post(official, f"Official notice {i}", days_ago=5, lang="en")
         sample = world.flag(post, "none", sample=True, closed=NOW)
@@ -153,8 +161,10 @@ def test_time_to_decision_and_decision_mix(world: World, db: Session) -> None:
     assert ttd["vulgar"]["open_past_sla"] == 2
     mix = {r["category"]: r for r in reports.run_report("decision_mix", **PERIOD).records()}
     assert mix["self_serving"]["refer"] == 1 and "none" not in mix
-    backlog = {r["category"]: r for r in reports.run_report("queue_backlog").records()}
-    assert backlog["all"]["open"] == 4  # 2 vulgar, 1 escalated, 1 official_languages
+    backlog = {r["category"]: r for r in reports.run_report("queue_backlog", **PERIOD).records()}
+    assert backlog["all"]["open"] == 3  # 2 vulgar, 1 official_languages
+    assert backlog["self_serving"]["awaiting_lead"] == 1 and backlog["all"]["awaiting_lead"] == 2
+    assert backlog["vulgar"]["d3_7"] == 2
 
 
 @pytest.mark.parametrize("fmt", ["table", "csv", "json"])
@@ -186,3 +196,11 @@ def test_reports_are_read_only(engine) -> None:
     reports.run_report("queue_backlog")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM audit_event")).scalar() == before
+
+
+def test_write_reports_writes_one_csv_per_report(world: World, db: Session, tmp_path) -> None:
+    populate(world)
+    written = reports.write_reports(tmp_path / "out", **PERIOD)
+    assert set(written) == set(NAMES)
+    rows = list(csv.DictReader(written["decision_mix"].open()))
+    assert {r["category"] for r in rows} >= {"partisan", "all"}

@@ -31,7 +31,10 @@ def upgrade() -> None:
     op.add_column("post", sa.Column("lang_detected", sa.String(length=16), nullable=True))
     for name, table, columns, where in INDEXES:
         op.create_index(
-            name, table, columns, unique=False,
+            name,
+            table,
+            columns,
+            unique=False,
             postgresql_where=sa.text(where) if where else None,
         )
 
