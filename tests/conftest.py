@@ -7,6 +7,7 @@ each of them (the audit table's append-only trigger is bypassed for that cleanup
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,11 +24,16 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A URL from the environment (IMPARTIAL_TEST_DATABASE_URL) or a fresh embedded server."""
+def database_url() -> Iterator[str]:
+    """A URL from the environment (IMPARTIAL_TEST_DATABASE_URL) or a fresh embedded server.
+
+    The server's folder is not under pytest's basetemp, which concurrent pytest runs rotate.
+    """
     url = os.environ.get("IMPARTIAL_TEST_DATABASE_URL")
     if not url:
-        url = embedded.start(tmp_path_factory.mktemp("pg"), cleanup_mode="delete")
+        url = embedded.start(
+            Path(tempfile.mkdtemp(prefix="impartial-test-")), cleanup_mode="delete"
+        )
     previous = os.environ.get("IMPARTIAL_DATABASE_URL")
     os.environ["IMPARTIAL_DATABASE_URL"] = url
     get_settings.cache_clear()

@@ -1,0 +1,110 @@
+"""Train a classifier version: a logistic-regression head on [embedding, policy features],
+thresholds for a target precision, out-of-fold metrics; stored as a ``classifier`` row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+from pipeline.assessor import Assessor
+from pipeline.datasets import none_label
+from pipeline.errors import InputError
+from pipeline.evaluate import metrics, predict_label
+from pipeline.scoring import Head, compute_features, head_input
+
+
+@dataclass
+class TrainResult:
+    head: Head
+    thresholds: dict[str, float]
+    metrics: dict[str, Any]
+    mapping: dict[str, list[str]]
+
+
+def _threshold(scores: np.ndarray, positive: np.ndarray, target: float) -> float:
+    """The lowest threshold whose precision reaches ``target`` (most recall at that
+    precision); where no threshold reaches it, the one with the best F1."""
+    order = np.argsort(-scores)
+    s, pos = scores[order], positive[order].astype(float)
+    tp = np.cumsum(pos)
+    k = np.arange(1, len(s) + 1)
+    precision = tp / k
+    recall = tp / max(pos.sum(), 1)
+    f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0)
+    ok = np.nonzero(precision >= target)[0]
+    # Only cut where the score changes, and never below a floor that would flag noise.
+    idx = int(ok.max()) if len(ok) else int(np.argmax(f1))
+    return float(np.clip(s[idx], 0.2, 0.95))
+
+
+def train_head(
+    x: np.ndarray,
+    labels: Sequence[str],
+    mapping: dict[str, list[str]],
+    *,
+    target_precision: float = 0.8,
+    c: float = 4.0,
+    folds: int = 5,
+    seed: int = 0,
+) -> TrainResult:
+    """Fit on all rows; thresholds and metrics come from out-of-fold predictions."""
+    y = np.asarray(labels)
+    classes, counts = np.unique(y, return_counts=True)
+    if len(classes) < 2:
+        raise InputError("training needs at least two different labels")
+    folds = int(min(folds, counts.min()))
+    if folds < 2:
+        raise InputError("training needs at least two rows of every label")
+    model = LogisticRegression(C=c, max_iter=3000)
+    cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    oof = cross_val_predict(model, x, y, cv=cv, method="predict_proba")
+    model.fit(x, y)
+    head = Head(
+        coef=model.coef_.astype(np.float32),
+        intercept=model.intercept_.astype(np.float32),
+        labels=[str(label) for label in model.classes_],
+        categories={k: list(v) for k, v in mapping.items()},
+    )
+    thresholds: dict[str, float] = {}
+    for j, label in enumerate(head.labels):
+        for cat in mapping.get(label, []):
+            t = _threshold(oof[:, j], y == label, target_precision)
+            thresholds[cat] = round(min(thresholds.get(cat, 1.0), t), 4)
+    predicted = []
+    for row in oof:
+        scores: dict[str, float] = {}
+        for j, label in enumerate(head.labels):
+            for cat in mapping.get(label, []):
+                scores[cat] = max(scores.get(cat, 0.0), float(row[j]))
+        predicted.append(predict_label(scores, thresholds, mapping))
+    found = metrics(list(y), predicted, sorted(mapping, key=lambda k: (not mapping[k], k)))
+    found.update({"folds": folds, "target_precision": target_precision, "c": c})
+    return TrainResult(head, thresholds, found, mapping)
+
+
+def features_for(assessor: Assessor, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+    feats = compute_features(vectors, list(texts), assessor.policy, assessor.index)
+    return head_input(vectors, feats, assessor.policy)
+
+
+def new_version(result: TrainResult, policy_version: str, model_id: str) -> str:
+    digest = hashlib.sha256(
+        json.dumps(
+            [result.head.to_params(), result.thresholds, policy_version, model_id],
+            sort_keys=True,
+        ).encode()
+    ).hexdigest()[:10]
+    return f"trained-{datetime.now(UTC):%Y%m%d%H%M%S}-{digest}"
+
+
+def none_of(mapping: dict[str, list[str]]) -> str:
+    return none_label(mapping)
