@@ -84,7 +84,7 @@ class FakeEmbedder:
     Texts sharing words are similar, so exemplar matching behaves sensibly without a model.
     """
 
-    def __init__(self, dim: int = 64, model_id: str = "fake-bow") -> None:
+    def __init__(self, dim: int = 384, model_id: str = "fake-bow") -> None:
         self.model_id = model_id
         self.dim = dim
         self.calls = 0

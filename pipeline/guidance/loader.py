@@ -69,7 +69,12 @@ class ContextSpec(_Strict):
     @field_validator("seniority")
     @classmethod
     def _bands_ordered(cls, value: dict[str, float]) -> dict[str, float]:
-        weights = list(value.values())
+        from pipeline.db.models import SENIORITY_BANDS
+
+        unknown = [band for band in value if band not in SENIORITY_BANDS]
+        if unknown:
+            raise ValueError(f"unknown seniority bands: {', '.join(unknown)}")
+        weights = [value[band] for band in SENIORITY_BANDS if band in value]
         if weights != sorted(weights):
             raise ValueError("seniority weights must not decrease from junior to senior bands")
         return value
@@ -165,8 +170,11 @@ class Policy:
 
     def strip_disclaimers(self, text: str) -> str:
         """The text without "views are my own"-style disclaimers, whitespace tidied."""
+        original = text
         for pattern in self._disclaimers:
             text = pattern.sub(" ", text)
+        if text == original:
+            return text.strip()
         return re.sub(r"[ \t]{2,}", " ", text).strip(" \t\n.;,|-")
 
     def exemplars(self, category: str) -> list[tuple[str, str]]:
