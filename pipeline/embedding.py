@@ -53,7 +53,10 @@ class SentenceTransformerEmbedder:
             location = model
         self.model = SentenceTransformer(location, device="cpu")
         self.model_id = model
-        self.dim = int(self.model.get_sentence_embedding_dimension() or 0)
+        dimension = getattr(self.model, "get_embedding_dimension", None) or (
+            self.model.get_sentence_embedding_dimension
+        )
+        self.dim = int(dimension() or 0)
         self.batch_size = batch_size
         self.calls = 0
         self._lock = threading.Lock()

@@ -25,13 +25,11 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
-def _term_pattern(term: str) -> str:
-    body = re.escape(term).replace(r"\ ", r"\s+").replace(r"\-", r"[\s-]?")
-    # Word boundaries only where the term itself begins or ends with a word character, so
-    # symbol terms such as "$" or ".com" still match inside "$50" or "site.com".
-    start = r"(?<!\w)" if re.match(r"\w", term) else ""
-    end = r"(?!\w)" if re.search(r"\w$", term) else ""
-    return f"{start}{body}{end}"
+_WORD = re.compile(r"\w+")
+
+
+def _tokens(folded: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(folded))
 
 
 @dataclass(frozen=True)
@@ -45,43 +43,58 @@ class LexiconMatch:
 
 
 class Lexicon:
-    """Named groups of terms compiled into one regular expression per group."""
+    """Named groups of terms, matched as whole word sequences on folded text.
+
+    Words are runs of letters and digits, so "re-elect" matches "re elect" and "re-elect";
+    terms that contain symbols ("$", "% off", ".com") are matched as substrings. Matching
+    is a dictionary lookup per word, so a list of thousands of terms costs little.
+    """
 
     def __init__(self, groups: Mapping[str, Iterable[str]]) -> None:
-        self._display: dict[str, dict[str, str]] = {}
-        self._patterns: dict[str, re.Pattern[str]] = {}
+        self._groups: list[str] = []
+        self._terms: dict[str, list[str]] = {}
+        # first word -> [(words, group, display)], longest first
+        self._by_first: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
+        self._symbols: list[tuple[str, str, str]] = []  # (folded, group, display)
         for group, terms in groups.items():
-            display: dict[str, str] = {}
+            self._groups.append(group)
+            self._terms[group] = []
             for term in terms:
-                folded = fold(term).strip()
-                if folded:
-                    display.setdefault(folded, term)
-            self._display[group] = display
-            if display:
-                ordered = sorted(display, key=len, reverse=True)
-                self._patterns[group] = re.compile(
-                    "|".join(f"({_term_pattern(t)})" for t in ordered)
-                )
-                self._display[group] = {t: display[t] for t in ordered}
+                folded = " ".join(fold(term).split())
+                if not folded:
+                    continue
+                self._terms[group].append(term)
+                words = _tokens(folded)
+                if not words or re.search(r"[^\w\s'\-]", folded):
+                    self._symbols.append((folded, group, term))
+                else:
+                    self._by_first.setdefault(words[0], []).append((words, group, term))
+        for entries in self._by_first.values():
+            entries.sort(key=lambda e: -len(e[0]))
 
     @property
     def groups(self) -> list[str]:
-        return list(self._display)
+        return list(self._groups)
 
     def terms(self, group: str) -> list[str]:
-        return list(self._display.get(group, {}).values())
+        return list(self._terms.get(group, []))
 
     def match(self, text: str) -> LexiconMatch:
-        folded = fold(text)
+        folded = " ".join(fold(text).split())
+        words = _tokens(folded)
         found: dict[str, list[str]] = {}
-        for group, pattern in self._patterns.items():
-            hits: list[str] = []
-            for m in pattern.finditer(folded):
-                term = " ".join(m.group(0).split())
-                if term not in hits:
-                    hits.append(term)
-            if hits:
-                found[group] = hits
+        for i, word in enumerate(words):
+            for term_words, group, display in self._by_first.get(word, ()):
+                n = len(term_words)
+                if words[i : i + n] == term_words:
+                    hits = found.setdefault(group, [])
+                    if display not in hits:
+                        hits.append(display)
+        for folded_term, group, display in self._symbols:
+            if folded_term in folded:
+                hits = found.setdefault(group, [])
+                if display not in hits:
+                    hits.append(display)
         return LexiconMatch(found)
 
 
