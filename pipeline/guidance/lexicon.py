@@ -59,10 +59,12 @@ class Lexicon:
         for group, terms in groups.items():
             self._groups.append(group)
             self._terms[group] = []
+            seen: set[str] = set()
             for term in terms:
                 folded = " ".join(fold(term).split())
-                if not folded:
+                if not folded or folded in seen:  # "élections" and "elections" are one term
                     continue
+                seen.add(folded)
                 self._terms[group].append(term)
                 words = _tokens(folded)
                 if not words or re.search(r"[^\w\s'\-]", folded):

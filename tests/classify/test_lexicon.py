@@ -31,8 +31,8 @@ def test_lexicon_matches_party_and_leader_names_in_both_languages(policy):
     en = policy.lexicon.match("Vote NDP! Poilievre and the Conservatives have no plan")
     fr = policy.lexicon.match("Votez pour le Bloc Québécois aux prochaines élections")
     assert {"ndp", "poilievre", "conservatives"} <= {t.lower() for t in en.terms["partisan"]}
-    assert "bloc quebecois" in fr.terms["partisan"]
-    assert "elections" in fr.terms["partisan"]
+    assert "Bloc Québécois" in fr.terms["partisan"]
+    assert {"elections", "élections"} & set(fr.terms["partisan"])
 
 
 def test_lexicon_folds_accents_case_and_hashtags():
@@ -56,4 +56,4 @@ def test_benign_french_matches_no_vulgar_term(policy):
 
 def test_self_serving_lexicon_matches_promotion(policy):
     match = policy.lexicon.match("Abonnez-vous à ma chaîne! Use my promo code for 20% off")
-    assert {"abonnez-vous", "ma chaine", "promo code", "% off"} <= set(match.terms["self_serving"])
+    assert {"abonnez-vous", "ma chaîne", "promo code", "% off"} <= set(match.terms["self_serving"])
