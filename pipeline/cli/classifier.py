@@ -158,7 +158,7 @@ def check(
 
 
 @classifier_app.command("list")
-def list_() -> None:
+def list_(as_json: bool = typer.Option(False, "--json", help="Print one JSON array.")) -> None:
     """List classifier versions with status and macro-F1.
 
     Example: impartial classifier list
@@ -166,6 +166,14 @@ def list_() -> None:
     from pipeline.versions import list_versions
 
     with session() as uow:
+        if as_json:
+            print(json.dumps([
+                {"version": r.version, "status": r.status, "model_id": r.model_id,
+                 "policy_version": r.policy_version, "macro_f1": r.metrics.get("macro_f1"),
+                 "thresholds": r.thresholds, "created_at": r.created_at.isoformat()}
+                for r in list_versions(uow.session)
+            ]))
+            return
         table = Table("version", "status", "model", "policy", "macro-F1", "created")
         for row in list_versions(uow.session):
             f1 = row.metrics.get("macro_f1")
