@@ -11,8 +11,11 @@ import numpy as np
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 if not DATA.is_dir():  # a checkout nested one level deeper (e.g. a git worktree)
     DATA = next(
-        (p / "shared" / "data" for p in Path(__file__).resolve().parents
-         if (p / "shared" / "data").is_dir()),
+        (
+            p / "shared" / "data"
+            for p in Path(__file__).resolve().parents
+            if (p / "shared" / "data").is_dir()
+        ),
         DATA,
     )
 MAPS = [

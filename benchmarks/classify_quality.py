@@ -21,14 +21,14 @@ from sklearn.model_selection import StratifiedKFold
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._data import DATA, MAPS, read_rows, vectors  # noqa: E402
-from pipeline.assessor import Assessor, exemplar_index  # noqa: E402
-from pipeline.datasets import parse_mapping  # noqa: E402
-from pipeline.embedding import get_embedder  # noqa: E402
-from pipeline.evaluate import metrics, predict_label  # noqa: E402
-from pipeline.guidance import load_policy  # noqa: E402
-from pipeline.scoring import score_texts  # noqa: E402
-from pipeline.training import features_for, train_head  # noqa: E402
+from benchmarks._data import DATA, MAPS, read_rows, vectors
+from pipeline.assessor import Assessor, exemplar_index
+from pipeline.datasets import parse_mapping
+from pipeline.embedding import get_embedder
+from pipeline.evaluate import metrics, predict_label
+from pipeline.guidance import load_policy
+from pipeline.scoring import score_texts
+from pipeline.training import features_for, train_head
 
 
 def order(mapping: dict[str, list[str]]) -> list[str]:
@@ -88,15 +88,22 @@ def main() -> None:
     )
 
     dev_ids = {r["id"] for r in dev}
-    tweets = [r for r in read_rows(args.data / "tweeteval_offensive_train.jsonl")
-              if r["id"] not in dev_ids]
+    tweets = [
+        r
+        for r in read_rows(args.data / "tweeteval_offensive_train.jsonl")
+        if r["id"] not in dev_ids
+    ]
     t_texts = [policy.strip_disclaimers(r["text"]) for r in tweets]
     t_vec = vectors(embedder, t_texts, args.cache_dir)
     t_labels = [r["label"] for r in tweets]
     t_mapping = parse_mapping(["offensive=vulgar", "benign=none"], t_labels)
     tweeteval = cross_validated(
-        features_for(assessor, t_texts, t_vec), t_labels, t_mapping, thresholds,
-        target_precision=args.target_precision, c=args.c,
+        features_for(assessor, t_texts, t_vec),
+        t_labels,
+        t_mapping,
+        thresholds,
+        target_precision=args.target_precision,
+        c=args.c,
     )
     # the shipped policy alone on the same tweets (no training), for reference
     t_scores, _, _ = score_texts(t_vec, assessor_features(assessor, t_texts, t_vec), policy)
@@ -119,9 +126,12 @@ def main() -> None:
         "shipped_confusion": {"labels": shipped["labels"], "matrix": shipped["confusion"]},
         "trained_per_label": trained["per_label"],
         "tweeteval_per_label": tweeteval["per_label"],
-        "rows": {"dev": len(dev), "tweeteval_offensive_train": len(tweets),
-                 "tweeteval_dropped_overlap": len(dev_ids) and sum(
-                     1 for i in dev_ids if i.startswith("tweeteval_offensive:train:"))},
+        "rows": {
+            "dev": len(dev),
+            "tweeteval_offensive_train": len(tweets),
+            "tweeteval_dropped_overlap": len(dev_ids)
+            and sum(1 for i in dev_ids if i.startswith("tweeteval_offensive:train:")),
+        },
         "policy_version": policy.version,
         "model": embedder.model_id,
         "target_precision": args.target_precision,

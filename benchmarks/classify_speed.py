@@ -22,39 +22,62 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._data import DATA, read_rows  # noqa: E402
-from pipeline.assessor import exemplar_index  # noqa: E402
-from pipeline.classify import assess_pending  # noqa: E402
-from pipeline.db import embedded, migrate  # noqa: E402
-from pipeline.db.models import Account, Assessment, Flag, Person, Post  # noqa: E402
-from pipeline.embedding import embed_cached, get_embedder  # noqa: E402
-from pipeline.guidance import load_policy  # noqa: E402
+from benchmarks._data import DATA, read_rows
+from pipeline.assessor import exemplar_index
+from pipeline.classify import assess_pending
+from pipeline.db import embedded, migrate
+from pipeline.db.models import Account, Assessment, Flag, Person, Post
+from pipeline.embedding import embed_cached, get_embedder
+from pipeline.guidance import load_policy
 
 
 def load_posts(engine: sa.Engine, texts: list[str]) -> None:
     with engine.begin() as conn:
         person = conn.execute(
-            sa.insert(Person).values(email="bench@example.org", display_name="Bench",
-                                     org_unit="Bench Unit", seniority_band="manager",
-                                     pseudonym="P-BENCH").returning(Person.id)
+            sa.insert(Person)
+            .values(
+                email="bench@example.org",
+                display_name="Bench",
+                org_unit="Bench Unit",
+                seniority_band="manager",
+                pseudonym="P-BENCH",
+            )
+            .returning(Person.id)
         ).scalar_one()
         account = conn.execute(
-            sa.insert(Account).values(platform="rss", host="http://127.0.0.1", handle="bench",
-                                      kind="personal", owner_id=person,
-                                      audience_size=2000).returning(Account.id)
+            sa.insert(Account)
+            .values(
+                platform="rss",
+                host="http://127.0.0.1",
+                handle="bench",
+                kind="personal",
+                owner_id=person,
+                audience_size=2000,
+            )
+            .returning(Account.id)
         ).scalar_one()
         now = datetime.now(UTC)
-        conn.execute(sa.insert(Post), [
-            {"account_id": account, "external_id": str(i), "text": t, "lang": "en",
-             "content_hash": hashlib.sha256(t.encode()).hexdigest(), "published_at": now}
-            for i, t in enumerate(texts)
-        ])
+        conn.execute(
+            sa.insert(Post),
+            [
+                {
+                    "account_id": account,
+                    "external_id": str(i),
+                    "text": t,
+                    "lang": "en",
+                    "content_hash": hashlib.sha256(t.encode()).hexdigest(),
+                    "published_at": now,
+                }
+                for i, t in enumerate(texts)
+            ],
+        )
 
 
 def raw_encode(embedder, texts: list[str]) -> float:
     started = time.perf_counter()
-    embedder.model.encode(texts, batch_size=embedder.batch_size, normalize_embeddings=True,
-                          show_progress_bar=False)
+    embedder.model.encode(
+        texts, batch_size=embedder.batch_size, normalize_embeddings=True, show_progress_bar=False
+    )
     return len(texts) / (time.perf_counter() - started)
 
 
@@ -77,8 +100,7 @@ def main() -> None:
         # The exemplar vectors are embedded once per policy version (and cached in the
         # database); build them before timing, like the model load.
         with sa.orm.Session(engine) as session:
-            exemplar_index(policy, embedder.model_id,
-                           lambda t: embed_cached(session, embedder, t))
+            exemplar_index(policy, embedder.model_id, lambda t: embed_cached(session, embedder, t))
             session.commit()
         before = raw_encode(embedder, texts)
         started = time.perf_counter()
@@ -110,8 +132,10 @@ def main() -> None:
         "targets": {"ratio": 0.85, "model_calls_second_pass": 0},
     }
     if not args.json:
-        print(f"assess {stage:.1f} posts/s vs encode {baseline:.1f} posts/s "
-              f"(ratio {result['ratio']}); second pass model calls {second.model_calls}")
+        print(
+            f"assess {stage:.1f} posts/s vs encode {baseline:.1f} posts/s "
+            f"(ratio {result['ratio']}); second pass model calls {second.model_calls}"
+        )
     print(json.dumps(result))
 
 

@@ -83,9 +83,7 @@ def assessor_for(
     return Assessor(policy, index, thresholds, head, classifier.version)
 
 
-def _pending(
-    session: Session, classifier_ids: list[int], after_id: int, limit: int
-) -> list[Any]:
+def _pending(session: Session, classifier_ids: list[int], after_id: int, limit: int) -> list[Any]:
     done = (
         sa.select(sa.func.count())
         .select_from(Assessment)

@@ -38,9 +38,7 @@ def metrics(
 ) -> dict[str, Any]:
     """Per-label precision/recall/F1, macro-F1, the confusion matrix (rows = truth)."""
     labels = list(labels)
-    p, r, f, n = precision_recall_fscore_support(
-        truth, predicted, labels=labels, zero_division=0
-    )
+    p, r, f, n = precision_recall_fscore_support(truth, predicted, labels=labels, zero_division=0)
     per_label = {
         label: {
             "precision": round(float(p[i]), 4),
@@ -54,7 +52,9 @@ def metrics(
     macro = sum(float(f[i]) for i in present) / len(present) if present else 0.0
     out: dict[str, Any] = {
         "macro_f1": round(macro, 4),
-        "accuracy": round(sum(t == q for t, q in zip(truth, predicted, strict=True)) / len(truth), 4)
+        "accuracy": round(
+            sum(t == q for t, q in zip(truth, predicted, strict=True)) / len(truth), 4
+        )
         if truth
         else 0.0,
         "per_label": per_label,

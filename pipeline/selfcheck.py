@@ -64,9 +64,7 @@ def check_text(
     scored = policy.strip_disclaimers(text)
     vectors = embedder.encode([scored])
     context = Context(audience=audience, seniority=seniority, org_unit=org_unit)
-    judgement = assessor.judge(
-        [scored], vectors, [context], stripped=[scored != text.strip()]
-    )[0]
+    judgement = assessor.judge([scored], vectors, [context], stripped=[scored != text.strip()])[0]
     language = "fr" if lang.lower().startswith("fr") else "en"
     return {
         "categories": [

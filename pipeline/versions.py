@@ -94,8 +94,13 @@ def train_version(
     session.add(row)
     session.flush()
     audit.record(
-        session, "classifier.train", actor=actor, subject_type="classifier",
-        subject_id=row.version, rows=len(rows), macro_f1=result.metrics["macro_f1"],
+        session,
+        "classifier.train",
+        actor=actor,
+        subject_type="classifier",
+        subject_id=row.version,
+        rows=len(rows),
+        macro_f1=result.metrics["macro_f1"],
     )
     if activate:
         set_status(session, row.version, "live", actor=actor)
@@ -116,7 +121,10 @@ def set_status(session: Session, version: str, status: str, *, actor: str = "sys
     row.status = status
     session.flush()
     audit.record(
-        session, f"classifier.{status}", actor=actor, subject_type="classifier",
+        session,
+        f"classifier.{status}",
+        actor=actor,
+        subject_type="classifier",
         subject_id=version,
     )
     return row
@@ -133,13 +141,18 @@ def compare(session: Session, *, limit: int = 20) -> dict[str, Any]:
         sa.select(Classifier).where(Classifier.status == "shadow").order_by(Classifier.id.desc())
     )
     if live is None or shadow is None:
-        raise InputError("compare needs a live and a shadow classifier (impartial classifier shadow V)")
+        raise InputError(
+            "compare needs a live and a shadow classifier (impartial classifier shadow V)"
+        )
     a_live, a_shadow = sa.orm.aliased(Assessment), sa.orm.aliased(Assessment)
     pairs = session.execute(
         sa.select(a_live, a_shadow)
-        .join(a_shadow, sa.and_(
-            a_shadow.post_id == a_live.post_id, a_shadow.content_hash == a_live.content_hash
-        ))
+        .join(
+            a_shadow,
+            sa.and_(
+                a_shadow.post_id == a_live.post_id, a_shadow.content_hash == a_live.content_hash
+            ),
+        )
         .where(a_live.classifier_id == live.id, a_shadow.classifier_id == shadow.id)
         .order_by(a_live.post_id)
     ).all()
@@ -154,13 +167,21 @@ def compare(session: Session, *, limit: int = 20) -> dict[str, Any]:
     for a, b in pairs:
         la, lb = top(a, lt), top(b, st)
         if la != lb:
-            disagreements.append({
-                "post_id": a.post_id, "live": la, "shadow": lb,
-                "live_risk": round(a.risk, 3), "shadow_risk": round(b.risk, 3),
-            })
+            disagreements.append(
+                {
+                    "post_id": a.post_id,
+                    "live": la,
+                    "shadow": lb,
+                    "live_risk": round(a.risk, 3),
+                    "shadow_risk": round(b.risk, 3),
+                }
+            )
     return {
-        "live": live.version, "shadow": shadow.version, "compared": len(pairs),
-        "disagree": len(disagreements), "examples": disagreements[:limit],
+        "live": live.version,
+        "shadow": shadow.version,
+        "compared": len(pairs),
+        "disagree": len(disagreements),
+        "examples": disagreements[:limit],
     }
 
 
@@ -183,7 +204,8 @@ def evaluate_file(
     mapping = parse_mapping(maps, labels)
     embedder = embedder or get_embedder()
     classifier = (
-        get_version(session, version) if version
+        get_version(session, version)
+        if version
         else ensure_live_classifier(session, model_id=embedder.model_id)
     )
     assessor = assessor_for(session, classifier, embedder)
@@ -219,8 +241,7 @@ def export_decisions(session: Session) -> list[dict[str, Any]]:
     for post_id, text, lang, category, _score, decision in rows:
         item = by_post.setdefault(
             post_id,
-            {"id": f"post:{post_id}", "text": text, "label": "none", "lang": lang,
-             "decisions": {}},
+            {"id": f"post:{post_id}", "text": text, "label": "none", "lang": lang, "decisions": {}},
         )
         item["decisions"][category] = decision
         if decision != "no_concern" and item["label"] == "none":

@@ -15,8 +15,9 @@ from pipeline.audit import cli_actor
 from pipeline.cli.common import console, database_errors, err, session
 from pipeline.db.models import SENIORITY_BANDS
 
-classifier_app = typer.Typer(help="Classifier versions: list, activate, shadow, compare.",
-                             no_args_is_help=True)
+classifier_app = typer.Typer(
+    help="Classifier versions: list, activate, shadow, compare.", no_args_is_help=True
+)
 export_app = typer.Typer(help="Export data for training.", no_args_is_help=True)
 
 MAP_HELP = "LABEL=CATEGORY[,CATEGORY...] (repeatable); 'none' means no flag."
@@ -28,7 +29,10 @@ def progress_bar(description: str, enabled: bool = True) -> Iterator:
         yield None
         return
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err,
         transient=True,
     ) as bar:
         task = bar.add_task(description, total=None)
@@ -58,14 +62,20 @@ def train(
 ) -> None:
     """Train a classifier version on labeled posts; prints the version alone on the last line.
 
-    Example: impartial train decisions.jsonl --map partisan=partisan,government_policy --map benign=none --activate
+    Example: impartial train decisions.jsonl --map politics=partisan --map ok=none --activate
     """
     from pipeline.versions import train_version
 
     with session() as uow, progress_bar("embedding") as progress:
         row = train_version(
-            uow.session, file, map_, activate=activate, target_precision=target_precision, c=c,
-            progress=progress, actor=cli_actor(),
+            uow.session,
+            file,
+            map_,
+            activate=activate,
+            target_precision=target_precision,
+            c=c,
+            progress=progress,
+            actor=cli_actor(),
         )
         uow.commit()
         m = row.metrics
@@ -86,7 +96,7 @@ def evaluate(
 ) -> None:
     """Evaluate a classifier on labeled posts: per-label P/R/F1, macro-F1, confusion matrix.
 
-    Example: impartial eval dev.jsonl --map partisan=partisan,government_policy --map offensive=vulgar --map promotional=self_serving --map benign=none
+    Example: impartial eval dev.jsonl --map offensive=vulgar --map benign=none --json
     """
     from pipeline.versions import evaluate_file
 
@@ -96,11 +106,22 @@ def evaluate(
     if as_json:
         print(json.dumps(result))
         return
-    table = Table("label", "precision", "recall", "F1", "support",
-                  title=f"{result['classifier']} on {file.name}")
+    table = Table(
+        "label",
+        "precision",
+        "recall",
+        "F1",
+        "support",
+        title=f"{result['classifier']} on {file.name}",
+    )
     for label, m in result["per_label"].items():
-        table.add_row(label, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}",
-                      str(m["support"]))
+        table.add_row(
+            label,
+            f"{m['precision']:.3f}",
+            f"{m['recall']:.3f}",
+            f"{m['f1']:.3f}",
+            str(m["support"]),
+        )
     console.print(table)
     confusion = Table("truth \\ predicted", *result["labels"], title="confusion matrix")
     for label, row in zip(result["labels"], result["confusion"], strict=True):
@@ -118,7 +139,7 @@ def check(
 ) -> None:
     """Check a draft before posting. Stores nothing, and nothing about the text is logged.
 
-    Example: impartial check "Vote for my candidate! Views are my own." --audience 2000 --seniority manager
+    Example: impartial check "Vote for my candidate! Views are my own." --audience 2000
     """
     from pipeline.db.engine import get_engine
     from pipeline.selfcheck import check_text
@@ -128,8 +149,9 @@ def check(
             from sqlalchemy.orm import Session
 
             with Session(get_engine()) as db:
-                result = check_text(text, audience=audience, seniority=seniority, lang=lang,
-                                    session=db)
+                result = check_text(
+                    text, audience=audience, seniority=seniority, lang=lang, session=db
+                )
                 db.rollback()
         except Exception as exc:  # the database is optional for a self-check
             if exc.__class__.__name__ == "InputError":
@@ -138,15 +160,20 @@ def check(
     if as_json:
         print(json.dumps(result))
         return
-    console.print(f"[bold]risk {result['risk']:.2f}[/]  flagged: "
-                  f"{', '.join(result['flagged']) or 'nothing'}")
+    console.print(
+        f"[bold]risk {result['risk']:.2f}[/]  flagged: {', '.join(result['flagged']) or 'nothing'}"
+    )
     table = Table("category", "score", "threshold", "matched terms", "nearest exemplar")
     for item in result["categories"]:
         detail = result["explanation"]["categories"][item["category"]]
         near = detail["nearest_exemplars"][0]
-        table.add_row(item["category"], f"{item['score']:.2f}", f"{item['threshold']:.2f}",
-                      ", ".join(detail["matched_terms"][:5]),
-                      f"{near['text'][:60]} ({near['similarity']:.2f})")
+        table.add_row(
+            item["category"],
+            f"{item['score']:.2f}",
+            f"{item['threshold']:.2f}",
+            ", ".join(detail["matched_terms"][:5]),
+            f"{near['text'][:60]} ({near['similarity']:.2f})",
+        )
     console.print(table)
     for name, f in result["factors"].items():
         console.print(f"  {name}: {f['value']}  ({f['contribution']:+.2f} log-odds)")
@@ -167,18 +194,34 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print one JSON arr
 
     with session() as uow:
         if as_json:
-            print(json.dumps([
-                {"version": r.version, "status": r.status, "model_id": r.model_id,
-                 "policy_version": r.policy_version, "macro_f1": r.metrics.get("macro_f1"),
-                 "thresholds": r.thresholds, "created_at": r.created_at.isoformat()}
-                for r in list_versions(uow.session)
-            ]))
+            print(
+                json.dumps(
+                    [
+                        {
+                            "version": r.version,
+                            "status": r.status,
+                            "model_id": r.model_id,
+                            "policy_version": r.policy_version,
+                            "macro_f1": r.metrics.get("macro_f1"),
+                            "thresholds": r.thresholds,
+                            "created_at": r.created_at.isoformat(),
+                        }
+                        for r in list_versions(uow.session)
+                    ]
+                )
+            )
             return
         table = Table("version", "status", "model", "policy", "macro-F1", "created")
         for row in list_versions(uow.session):
             f1 = row.metrics.get("macro_f1")
-            table.add_row(row.version, row.status, row.model_id, row.policy_version,
-                          "" if f1 is None else f"{f1:.3f}", f"{row.created_at:%Y-%m-%d %H:%M}")
+            table.add_row(
+                row.version,
+                row.status,
+                row.model_id,
+                row.policy_version,
+                "" if f1 is None else f"{f1:.3f}",
+                f"{row.created_at:%Y-%m-%d %H:%M}",
+            )
     console.print(table)
 
 
@@ -226,12 +269,15 @@ def compare(
     if as_json:
         print(json.dumps(result))
         return
-    console.print(f"live {result['live']} vs shadow {result['shadow']}: "
-                  f"{result['disagree']} of {result['compared']} posts disagree")
+    console.print(
+        f"live {result['live']} vs shadow {result['shadow']}: "
+        f"{result['disagree']} of {result['compared']} posts disagree"
+    )
     table = Table("post", "live", "shadow", "live risk", "shadow risk")
     for d in result["examples"]:
-        table.add_row(str(d["post_id"]), d["live"], d["shadow"], str(d["live_risk"]),
-                      str(d["shadow_risk"]))
+        table.add_row(
+            str(d["post_id"]), d["live"], d["shadow"], str(d["live_risk"]), str(d["shadow_risk"])
+        )
     console.print(table)
 
 

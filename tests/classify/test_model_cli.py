@@ -46,7 +46,8 @@ def test_check_stores_nothing_and_audits_no_text(engine, db, real_embedder, post
 
 def test_check_text_gives_a_json_able_report_in_french(real_embedder):
     report = check_text(
-        "Bonne fin de semaine à tous, on part en canot au lac!", lang="fr",
+        "Bonne fin de semaine à tous, on part en canot au lac!",
+        lang="fr",
         embedder=real_embedder,
     )
     json.dumps(report)

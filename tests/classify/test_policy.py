@@ -43,7 +43,10 @@ def test_policy_version_is_the_content_hash():
         (lambda d: d["disclaimers"].append("(unclosed"), "not a valid regular expression"),
         (lambda d: d["categories"]["partisan"]["description"].pop("fr"), "description.fr"),
         (lambda d: d.__setitem__("colour", "blue"), "colour"),
-        (lambda d: d["context"].__setitem__("seniority", {"staff": 1, "executive": 0}), "seniority"),
+        (
+            lambda d: d["context"].__setitem__("seniority", {"staff": 1, "executive": 0}),
+            "seniority",
+        ),
     ],
 )
 def test_a_broken_policy_is_refused_naming_the_problem(edit, expected):

@@ -64,7 +64,9 @@ def test_explanation_names_exemplars_terms_and_factor_contributions(policy, fake
     explanation = judgement.explanation
     partisan = explanation["categories"]["partisan"]
     assert "partisan" in judgement.flagged
-    assert {"vote", "conservative", "election", "liberals"} <= {t.lower() for t in partisan["matched_terms"]}
+    assert {"vote", "conservative", "election", "liberals"} <= {
+        t.lower() for t in partisan["matched_terms"]
+    }
     nearest = partisan["nearest_exemplars"][0]
     assert nearest["text"].startswith("Vote Conservative on election day")
     assert 0 < nearest["similarity"] <= 1

@@ -21,8 +21,7 @@ from pipeline.versions import (
     train_version,
 )
 
-MAPPING = {"partisan": ["partisan", "government_policy"], "offensive": ["vulgar"],
-           "benign": []}
+MAPPING = {"partisan": ["partisan", "government_policy"], "offensive": ["vulgar"], "benign": []}
 
 TOPICS = ["hockey", "gardening", "baking", "the lake", "my cat", "jazz", "hiking", "the museum"]
 
@@ -31,16 +30,33 @@ def labeled_file(tmp_path: Path) -> Path:
     """Synthetic labeled posts written for this test."""
     rows = []
     for i, topic in enumerate(TOPICS):
-        rows.append({"text": f"Vote for the party that cares about {topic}, elect our candidate",
-                     "label": "partisan"})
-        rows.append({"text": f"Election campaign rally about {topic}: vote Liberal or NDP",
-                     "label": "partisan"})
-        rows.append({"text": f"What a stupid idiot talking about {topic}, shut up moron",
-                     "label": "offensive"})
-        rows.append({"text": f"Damn this crap about {topic}, what a fucking loser",
-                     "label": "offensive"})
-        rows.append({"text": f"Lovely afternoon enjoying {topic} with friends number {i}",
-                     "label": "benign"})
+        rows.append(
+            {
+                "text": f"Vote for the party that cares about {topic}, elect our candidate",
+                "label": "partisan",
+            }
+        )
+        rows.append(
+            {
+                "text": f"Election campaign rally about {topic}: vote Liberal or NDP",
+                "label": "partisan",
+            }
+        )
+        rows.append(
+            {
+                "text": f"What a stupid idiot talking about {topic}, shut up moron",
+                "label": "offensive",
+            }
+        )
+        rows.append(
+            {"text": f"Damn this crap about {topic}, what a fucking loser", "label": "offensive"}
+        )
+        rows.append(
+            {
+                "text": f"Lovely afternoon enjoying {topic} with friends number {i}",
+                "label": "benign",
+            }
+        )
         rows.append({"text": f"Had a relaxing time with {topic} this weekend", "label": "benign"})
     path = tmp_path / "labeled.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
@@ -120,10 +136,24 @@ def test_export_decisions_writes_reviewer_labels(engine, db, posts, fake_embedde
     db.flush()
     flags = db.scalars(sa.select(Flag).order_by(Flag.id)).all()
     assert len(flags) >= 2
-    db.add(Review(flag_id=flags[0].id, reviewer_id=reviewer.id, decision="advise",
-                  clause="partisan", rationale="r"))
-    db.add(Review(flag_id=flags[-1].id, reviewer_id=reviewer.id, decision="no_concern",
-                  clause="none", rationale="r"))
+    db.add(
+        Review(
+            flag_id=flags[0].id,
+            reviewer_id=reviewer.id,
+            decision="advise",
+            clause="partisan",
+            rationale="r",
+        )
+    )
+    db.add(
+        Review(
+            flag_id=flags[-1].id,
+            reviewer_id=reviewer.id,
+            decision="no_concern",
+            clause="none",
+            rationale="r",
+        )
+    )
     db.commit()
     rows = export_decisions(db)
     assert {r["label"] for r in rows} >= {flags[0].category}
