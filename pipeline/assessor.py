@@ -63,7 +63,7 @@ class Assessor:
         texts = list(texts)
         contexts = contexts or [risk_mod.Context()] * len(texts)
         feats = compute_features(vectors, texts, self.policy, self.index)
-        scores, parts, by_head = score_texts(vectors, feats, self.policy, self.head)
+        scores, parts, by_head = score_texts(vectors, feats, self.policy, self.head, texts)
         out = []
         for i, text in enumerate(texts):
             match = feats.matches[i]

@@ -6,13 +6,16 @@ Pure numpy: no database, no model. ``ExemplarIndex`` holds the policy's exemplar
 
 from __future__ import annotations
 
+import base64
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
+from sklearn.feature_extraction.text import HashingVectorizer
 
-from pipeline.guidance import Lexicon, LexiconMatch, Policy
+from pipeline.guidance import Lexicon, LexiconMatch, Policy, fold
 
 FEATURE_PARTS = ("contrast", "similarity", "lexicon")
 
@@ -101,34 +104,69 @@ def shipped_parts(features: Features, policy: Policy, category: str) -> dict[str
     return parts
 
 
+HASH_FEATURES = 2**16
+
+
+@lru_cache(maxsize=4)
+def word_hasher(n_features: int = HASH_FEATURES) -> HashingVectorizer:
+    """Hashed word uni- and bigrams of folded text: no vocabulary to store, stable hashes."""
+    return HashingVectorizer(
+        n_features=n_features, ngram_range=(1, 2), alternate_sign=False, preprocessor=fold
+    )
+
+
 @dataclass
 class Head:
-    """A trained logistic-regression head over [embedding, shipped features]."""
+    """A trained logistic-regression head over [embedding, shipped features] and, when
+    ``hash_coef`` is set, hashed word n-grams of the text."""
 
-    coef: np.ndarray  # (n_labels, n_features)
+    coef: np.ndarray  # (n_labels or 1, n_dense_features)
     intercept: np.ndarray
     labels: list[str]  # dataset labels, one of them maps to no category
     categories: dict[str, list[str]]  # label -> categories it stands for
+    hash_coef: np.ndarray | None = None  # (n_labels or 1, HASH_FEATURES)
 
     def to_params(self) -> dict[str, Any]:
-        return {
+        params: dict[str, Any] = {
             "coef": self.coef.round(6).tolist(),
             "intercept": self.intercept.round(6).tolist(),
             "labels": self.labels,
             "categories": self.categories,
         }
+        if self.hash_coef is not None:
+            params["hash"] = {
+                "shape": list(self.hash_coef.shape),
+                "float16_b64": base64.b64encode(self.hash_coef.astype(np.float16).tobytes()).decode(
+                    "ascii"
+                ),
+            }
+        return params
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> Head:
+        hash_coef = None
+        if "hash" in params:
+            raw = base64.b64decode(params["hash"]["float16_b64"])
+            hash_coef = (
+                np.frombuffer(raw, dtype=np.float16)
+                .reshape(params["hash"]["shape"])
+                .astype(np.float32)
+            )
         return cls(
             coef=np.asarray(params["coef"], dtype=np.float32),
             intercept=np.asarray(params["intercept"], dtype=np.float32),
             labels=list(params["labels"]),
             categories={k: list(v) for k, v in params["categories"].items()},
+            hash_coef=hash_coef,
         )
 
-    def label_probabilities(self, x: np.ndarray) -> np.ndarray:
+    def label_probabilities(self, x: np.ndarray, texts: list[str] | None = None) -> np.ndarray:
         logits = x @ self.coef.T + self.intercept
+        if self.hash_coef is not None:
+            if texts is None:
+                raise ValueError("this head also reads the texts")
+            hashed = word_hasher(self.hash_coef.shape[1]).transform(texts)
+            logits = logits + np.asarray(hashed @ self.hash_coef.T)
         if logits.shape[1] == 1:  # binary: sklearn keeps one row for the second label
             p = sigmoid(logits[:, 0])
             return np.stack([1 - p, p], axis=1)
@@ -146,6 +184,7 @@ def score_texts(
     features: Features,
     policy: Policy,
     head: Head | None = None,
+    texts: list[str] | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]], set[str]]:
     """Scores per category, the shipped log-odds parts, and which categories the head scored."""
     scores: dict[str, np.ndarray] = {}
@@ -155,7 +194,7 @@ def score_texts(
         scores[c] = sigmoid(sum(parts[c].values()))
     by_head: set[str] = set()
     if head is not None:
-        probs = head.label_probabilities(head_input(vectors, features, policy))
+        probs = head.label_probabilities(head_input(vectors, features, policy), texts)
         for j, label in enumerate(head.labels):
             for c in head.categories.get(label, []):
                 # A category named by several labels takes the most probable of them.

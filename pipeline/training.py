@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
@@ -19,7 +20,7 @@ from pipeline.assessor import Assessor
 from pipeline.datasets import none_label
 from pipeline.errors import InputError
 from pipeline.evaluate import metrics, predict_label
-from pipeline.scoring import Head, compute_features, head_input
+from pipeline.scoring import Head, compute_features, head_input, word_hasher
 
 
 @dataclass
@@ -31,8 +32,8 @@ class TrainResult:
 
 
 def _threshold(scores: np.ndarray, positive: np.ndarray, target: float) -> float:
-    """The lowest threshold whose precision reaches ``target`` (most recall at that
-    precision); where no threshold reaches it, the one with the best F1."""
+    """The threshold with the best F1, raised where needed until precision reaches
+    ``target`` (if it can)."""
     order = np.argsort(-scores)
     s, pos = scores[order], positive[order].astype(float)
     tp = np.cumsum(pos)
@@ -40,10 +41,19 @@ def _threshold(scores: np.ndarray, positive: np.ndarray, target: float) -> float
     precision = tp / k
     recall = tp / max(pos.sum(), 1)
     f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0)
-    ok = np.nonzero(precision >= target)[0]
-    # Only cut where the score changes, and never below a floor that would flag noise.
-    idx = int(ok.max()) if len(ok) else int(np.argmax(f1))
-    return float(np.clip(s[idx], 0.2, 0.95))
+    best = int(np.argmax(f1))
+    if precision[best] < target:
+        ok = np.nonzero((precision >= target) & (k <= best + 1))[0]
+        if len(ok):
+            best = int(ok.max())
+    # never so low that noise is flagged, never so high that nothing is
+    return float(np.clip(s[best], 0.2, 0.95))
+
+
+def _design(x: np.ndarray, texts: Sequence[str] | None) -> Any:
+    if texts is None:
+        return x
+    return sparse.hstack([sparse.csr_matrix(x), word_hasher().transform(list(texts))]).tocsr()
 
 
 def train_head(
@@ -51,12 +61,16 @@ def train_head(
     labels: Sequence[str],
     mapping: dict[str, list[str]],
     *,
-    target_precision: float = 0.8,
-    c: float = 4.0,
+    texts: Sequence[str] | None = None,
+    target_precision: float = 0.6,
+    c: float = 2.0,
     folds: int = 5,
     seed: int = 0,
 ) -> TrainResult:
-    """Fit on all rows; thresholds and metrics come from out-of-fold predictions."""
+    """Fit on all rows; thresholds and metrics come from out-of-fold predictions.
+
+    With ``texts``, hashed word n-grams join the dense features (a vocabulary-free bag of
+    words that catches wording the sentence embedding smooths over)."""
     y = np.asarray(labels)
     classes, counts = np.unique(y, return_counts=True)
     if len(classes) < 2:
@@ -64,15 +78,19 @@ def train_head(
     folds = int(min(folds, counts.min()))
     if folds < 2:
         raise InputError("training needs at least two rows of every label")
+    design = _design(x, texts)
     model = LogisticRegression(C=c, max_iter=3000)
     cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    oof = cross_val_predict(model, x, y, cv=cv, method="predict_proba")
-    model.fit(x, y)
+    oof = cross_val_predict(model, design, y, cv=cv, method="predict_proba")
+    model.fit(design, y)
+    dense = x.shape[1]
+    coef = np.asarray(model.coef_, dtype=np.float32)
     head = Head(
-        coef=model.coef_.astype(np.float32),
+        coef=coef[:, :dense],
         intercept=model.intercept_.astype(np.float32),
         labels=[str(label) for label in model.classes_],
         categories={k: list(v) for k, v in mapping.items()},
+        hash_coef=coef[:, dense:] if texts is not None else None,
     )
     thresholds: dict[str, float] = {}
     for j, label in enumerate(head.labels):

@@ -63,8 +63,8 @@ def train_version(
     maps: Sequence[str] | None,
     *,
     activate: bool = False,
-    target_precision: float = 0.8,
-    c: float = 4.0,
+    target_precision: float = 0.6,
+    c: float = 2.0,
     embedder: Embedder | None = None,
     progress: Progress | None = None,
     actor: str = "system",
@@ -79,7 +79,7 @@ def train_version(
     )
     texts, vectors = _prepared(session, base, rows, embedder, progress)
     x = features_for(base, texts, vectors)
-    result = train_head(x, labels, mapping, target_precision=target_precision, c=c)
+    result = train_head(x, labels, mapping, texts=texts, target_precision=target_precision, c=c)
     thresholds = {cat: policy.threshold(cat) for cat in policy.categories}
     thresholds.update(result.thresholds)
     row = Classifier(

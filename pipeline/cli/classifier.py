@@ -57,8 +57,14 @@ def train(
     file: Path = typer.Argument(..., help="JSONL with 'text' and 'label' per line."),
     map_: list[str] = typer.Option(None, "--map", help=MAP_HELP),
     activate: bool = typer.Option(False, "--activate", help="Make the new version live."),
-    target_precision: float = typer.Option(0.8, "--target-precision", min=0.0, max=1.0),
-    c: float = typer.Option(4.0, "--c", min=1e-4, help="Inverse regularization strength."),
+    target_precision: float = typer.Option(
+        0.6,
+        "--target-precision",
+        min=0.0,
+        max=1.0,
+        help="Thresholds take the best F1, raised until precision reaches this.",
+    ),
+    c: float = typer.Option(2.0, "--c", min=1e-4, help="Inverse regularization strength."),
 ) -> None:
     """Train a classifier version on labeled posts; prints the version alone on the last line.
 
