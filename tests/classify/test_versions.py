@@ -159,3 +159,25 @@ def test_export_decisions_writes_reviewer_labels(engine, db, posts, fake_embedde
     assert {r["label"] for r in rows} >= {flags[0].category}
     assert all(set(r) >= {"text", "label"} for r in rows)
     assert any(r["label"] == "none" for r in rows) or flags[0].post_id == flags[-1].post_id
+
+
+def test_a_stored_head_scores_like_the_trained_one(tmp_path, fake_embedder, policy):
+    import numpy as np
+
+    from pipeline.assessor import Assessor, exemplar_index
+    from pipeline.scoring import Head
+    from pipeline.training import features_for, train_head
+
+    rows = [json.loads(line) for line in labeled_file(tmp_path).read_text().splitlines()]
+    texts = [r["text"] for r in rows]
+    index = exemplar_index(policy, fake_embedder.model_id, fake_embedder.encode)
+    x = features_for(Assessor(policy, index, {}), texts, fake_embedder.encode(texts))
+    mapping = parse_mapping(MAPS, [r["label"] for r in rows])
+    result = train_head(x, [r["label"] for r in rows], mapping, texts=texts)
+    stored = Head.from_params(json.loads(json.dumps(result.head.to_params())))
+    assert stored.hash_coef is not None
+    np.testing.assert_allclose(
+        stored.label_probabilities(x, texts), result.head.label_probabilities(x, texts), atol=1e-3
+    )
+    assert set(result.thresholds) == {"partisan", "government_policy", "vulgar"}
+    assert all(0.2 <= t <= 0.95 for t in result.thresholds.values())
