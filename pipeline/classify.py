@@ -1,0 +1,221 @@
+"""Assess posts: embed (cached), score with the live and shadow classifiers, store assessments,
+and create flags for categories over threshold (live classifier only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from pipeline.assessor import Assessor, exemplar_index
+from pipeline.db.models import Account, Assessment, Classifier, Flag, Person, Post
+from pipeline.embedding import Embedder, embed_cached, get_embedder
+from pipeline.guidance import Policy, load_policy
+from pipeline.risk import Context
+from pipeline.scoring import Head
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class AssessSummary:
+    assessed: int = 0
+    flags_created: int = 0
+    model_calls: int = 0
+    posts: int = 0
+    by_classifier: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def shipped_version(policy: Policy, model_id: str) -> str:
+    return f"shipped-{policy.version.removeprefix('policy-')}-{model_id}"[:100]
+
+
+def ensure_live_classifier(
+    session: Session, *, policy: Policy | None = None, model_id: str | None = None
+) -> Classifier:
+    """The live classifier; installs the shipped policy classifier when none is live."""
+    live = session.scalar(sa.select(Classifier).where(Classifier.status == "live"))
+    if live is not None:
+        return live
+    policy = policy or load_policy()
+    if model_id is None:
+        from pipeline.config import get_settings
+
+        model_id = get_settings().model
+    version = shipped_version(policy, model_id)
+    row = session.scalar(sa.select(Classifier).where(Classifier.version == version))
+    if row is None:
+        row = Classifier(
+            version=version,
+            policy_version=policy.version,
+            model_id=model_id,
+            params={"kind": "shipped"},
+            thresholds={c: policy.threshold(c) for c in policy.categories},
+            metrics={},
+        )
+        session.add(row)
+    row.status = "live"
+    row.activated_at = datetime.now(UTC)
+    session.flush()
+    return row
+
+
+def assessor_for(
+    session: Session, classifier: Classifier, embedder: Embedder, policy: Policy | None = None
+) -> Assessor:
+    """The runtime of a stored classifier version (exemplar vectors from the cache)."""
+    policy = policy or load_policy()
+    index = exemplar_index(
+        policy, embedder.model_id, lambda texts: embed_cached(session, embedder, texts)
+    )
+    head = Head.from_params(classifier.params["head"]) if "head" in classifier.params else None
+    thresholds = {c: policy.threshold(c) for c in policy.categories}
+    thresholds.update({k: float(v) for k, v in (classifier.thresholds or {}).items()})
+    return Assessor(policy, index, thresholds, head, classifier.version)
+
+
+def _pending(session: Session, classifier_ids: list[int], after_id: int, limit: int) -> list[Any]:
+    done = (
+        sa.select(sa.func.count())
+        .select_from(Assessment)
+        .where(
+            Assessment.post_id == Post.id,
+            Assessment.content_hash == Post.content_hash,
+            Assessment.classifier_id.in_(classifier_ids),
+        )
+        .scalar_subquery()
+    )
+    query = (
+        sa.select(
+            Post.id,
+            Post.text,
+            Post.content_hash,
+            Account.audience_size,
+            Person.seniority_band,
+            sa.func.coalesce(Person.org_unit, Account.org_unit),
+        )
+        .join(Account, Account.id == Post.account_id)
+        .outerjoin(Person, Person.id == Account.owner_id)
+        .where(Post.text.is_not(None), Post.text_purged_at.is_(None))
+        .where(done < len(classifier_ids), Post.id > after_id)
+        .order_by(Post.id)
+        .limit(limit)
+    )
+    return list(session.execute(query))
+
+
+def assess_pending(
+    engine: sa.Engine | None = None,
+    *,
+    batch_size: int | None = None,
+    progress: Progress | None = None,
+    embedder: Embedder | None = None,
+    policy: Policy | None = None,
+) -> AssessSummary:
+    """Assess every post whose current text has no assessment by the live (and shadow)
+    classifiers; flags only from the live one. Commits batch by batch."""
+    from pipeline.config import get_settings
+    from pipeline.db.engine import get_engine
+
+    engine = engine or get_engine()
+    settings = get_settings()
+    batch_size = batch_size or max(settings.embed_batch_size * 4, 64)
+    policy = policy or load_policy()
+    summary = AssessSummary()
+    with Session(engine, expire_on_commit=False) as session:
+        embedder = embedder or get_embedder()
+        calls_before = embedder.calls
+        live = ensure_live_classifier(session, policy=policy, model_id=embedder.model_id)
+        shadows = list(session.scalars(sa.select(Classifier).where(Classifier.status == "shadow")))
+        session.commit()
+        classifiers = [live, *shadows]
+        assessors = {c.id: assessor_for(session, c, embedder, policy) for c in classifiers}
+        session.commit()
+        total = session.scalar(
+            sa.select(sa.func.count()).select_from(Post).where(Post.text.is_not(None))
+        )
+        ids = [c.id for c in classifiers]
+        last_id = 0
+        while True:
+            rows = _pending(session, ids, last_id, batch_size)
+            if not rows:
+                break
+            last_id = rows[-1][0]
+            _assess_batch(session, rows, classifiers, assessors, live.id, policy, embedder, summary)
+            session.commit()
+            if progress:
+                progress(summary.posts, total or summary.posts)
+        summary.model_calls = embedder.calls - calls_before
+    return summary
+
+
+def _assess_batch(
+    session: Session,
+    rows: list[Any],
+    classifiers: list[Classifier],
+    assessors: dict[int, Assessor],
+    live_id: int,
+    policy: Policy,
+    embedder: Embedder,
+    summary: AssessSummary,
+) -> None:
+    texts = [policy.strip_disclaimers(r[1]) for r in rows]
+    stripped = [t != (r[1] or "").strip() for t, r in zip(texts, rows, strict=True)]
+    vectors = embed_cached(session, embedder, texts)
+    contexts = [Context(audience=r[3], seniority=r[4], org_unit=r[5]) for r in rows]
+    summary.posts += len(rows)
+    for classifier in classifiers:
+        judgements = assessors[classifier.id].judge(texts, vectors, contexts, stripped=stripped)
+        values = [
+            {
+                "post_id": r[0],
+                "classifier_id": classifier.id,
+                "content_hash": r[2],
+                "policy_version": policy.version,
+                "scores": j.scores,
+                "risk": j.risk,
+                "factors": j.factors,
+                "explanation": j.explanation,
+            }
+            for r, j in zip(rows, judgements, strict=True)
+        ]
+        inserted = session.execute(
+            insert(Assessment)
+            .values(values)
+            .on_conflict_do_nothing()
+            .returning(Assessment.id, Assessment.post_id)
+        ).all()
+        summary.assessed += len(inserted)
+        summary.by_classifier[classifier.version] = summary.by_classifier.get(
+            classifier.version, 0
+        ) + len(inserted)
+        if classifier.id != live_id or not inserted:
+            continue
+        assessment_of = {post_id: aid for aid, post_id in inserted}
+        flags = [
+            {
+                "post_id": r[0],
+                "assessment_id": assessment_of[r[0]],
+                "category": c,
+                "content_hash": r[2],
+                "score": j.scores[c],
+                "risk": j.risk,
+            }
+            for r, j in zip(rows, judgements, strict=True)
+            if r[0] in assessment_of
+            for c in j.flagged
+        ]
+        if flags:
+            created = session.execute(
+                insert(Flag).values(flags).on_conflict_do_nothing().returning(Flag.id)
+            ).all()
+            summary.flags_created += len(created)

@@ -1,0 +1,319 @@
+"""``impartial assess|train|eval|check|classifier|export``: the guidance classifier."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from pipeline.audit import cli_actor
+from pipeline.cli.common import console, database_errors, err, session
+from pipeline.db.models import SENIORITY_BANDS
+
+classifier_app = typer.Typer(
+    help="Classifier versions: list, activate, shadow, compare.", no_args_is_help=True
+)
+export_app = typer.Typer(help="Export data for training.", no_args_is_help=True)
+
+MAP_HELP = "LABEL=CATEGORY[,CATEGORY...] (repeatable); 'none' means no flag."
+
+
+@contextmanager
+def progress_bar(description: str, enabled: bool = True) -> Iterator:
+    if not enabled:
+        yield None
+        return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def assess(
+    batch_size: int = typer.Option(None, "--batch-size", help="Posts per transaction."),
+) -> None:
+    """Embed and score every post not yet assessed by the live (and shadow) classifiers.
+
+    Example: impartial assess
+    """
+    from pipeline.classify import assess_pending
+
+    with database_errors(), progress_bar("assessing") as progress:
+        summary = assess_pending(batch_size=batch_size, progress=progress)
+    console.print_json(data=summary.as_dict())
+
+
+def train(
+    file: Path = typer.Argument(..., help="JSONL with 'text' and 'label' per line."),
+    map_: list[str] = typer.Option(None, "--map", help=MAP_HELP),
+    activate: bool = typer.Option(False, "--activate", help="Make the new version live."),
+    target_precision: float = typer.Option(
+        0.6,
+        "--target-precision",
+        min=0.0,
+        max=1.0,
+        help="Thresholds take the best F1, raised until precision reaches this.",
+    ),
+    c: float = typer.Option(2.0, "--c", min=1e-4, help="Inverse regularization strength."),
+) -> None:
+    """Train a classifier version on labeled posts; prints the version alone on the last line.
+
+    Example: impartial train decisions.jsonl --map politics=partisan --map ok=none --activate
+    """
+    from pipeline.versions import train_version
+
+    with session() as uow, progress_bar("embedding") as progress:
+        row = train_version(
+            uow.session,
+            file,
+            map_,
+            activate=activate,
+            target_precision=target_precision,
+            c=c,
+            progress=progress,
+            actor=cli_actor(),
+        )
+        uow.commit()
+        m = row.metrics
+        err.print(
+            f"trained on {m['rows_trained']} rows: out-of-fold macro-F1 {m['macro_f1']:.3f} "
+            f"({m['folds']}-fold); status {row.status}; thresholds "
+            + ", ".join(f"{k}={v:.2f}" for k, v in row.thresholds.items())
+        )
+        version = row.version
+    print(version)
+
+
+def evaluate(
+    file: Path = typer.Argument(..., help="JSONL with 'text' and 'label' per line."),
+    map_: list[str] = typer.Option(None, "--map", help=MAP_HELP),
+    version: str = typer.Option(None, "--classifier", help="Version (default: the live one)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Evaluate a classifier on labeled posts: per-label P/R/F1, macro-F1, confusion matrix.
+
+    Example: impartial eval dev.jsonl --map offensive=vulgar --map benign=none --json
+    """
+    from pipeline.versions import evaluate_file
+
+    with session() as uow, progress_bar("embedding", not as_json) as progress:
+        result = evaluate_file(uow.session, file, map_, version=version, progress=progress)
+        uow.commit()  # keeps the embeddings cached for the next run
+    if as_json:
+        print(json.dumps(result))
+        return
+    table = Table(
+        "label",
+        "precision",
+        "recall",
+        "F1",
+        "support",
+        title=f"{result['classifier']} on {file.name}",
+    )
+    for label, m in result["per_label"].items():
+        table.add_row(
+            label,
+            f"{m['precision']:.3f}",
+            f"{m['recall']:.3f}",
+            f"{m['f1']:.3f}",
+            str(m["support"]),
+        )
+    console.print(table)
+    confusion = Table("truth \\ predicted", *result["labels"], title="confusion matrix")
+    for label, row in zip(result["labels"], result["confusion"], strict=True):
+        confusion.add_row(label, *(str(v) for v in row))
+    console.print(confusion)
+    console.print(f"macro-F1 {result['macro_f1']:.4f}  accuracy {result['accuracy']:.4f}")
+
+
+def check(
+    text: str = typer.Argument(..., help="The draft post."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    audience: int = typer.Option(None, "--audience", min=0, help="Followers who would see it."),
+    seniority: str = typer.Option(None, "--seniority", help=", ".join(SENIORITY_BANDS)),
+    lang: str = typer.Option("en", "--lang", help="Language of the questions: en or fr."),
+) -> None:
+    """Check a draft before posting. Stores nothing, and nothing about the text is logged.
+
+    Example: impartial check "Vote for my candidate! Views are my own." --audience 2000
+    """
+    from pipeline.db.engine import get_engine
+    from pipeline.selfcheck import check_text
+
+    with database_errors():
+        try:
+            from sqlalchemy.orm import Session
+
+            with Session(get_engine()) as db:
+                result = check_text(
+                    text, audience=audience, seniority=seniority, lang=lang, session=db
+                )
+                db.rollback()
+        except Exception as exc:  # the database is optional for a self-check
+            if exc.__class__.__name__ == "InputError":
+                raise
+            result = check_text(text, audience=audience, seniority=seniority, lang=lang)
+    if as_json:
+        print(json.dumps(result))
+        return
+    console.print(
+        f"[bold]risk {result['risk']:.2f}[/]  flagged: {', '.join(result['flagged']) or 'nothing'}"
+    )
+    table = Table("category", "score", "threshold", "matched terms", "nearest exemplar")
+    for item in result["categories"]:
+        detail = result["explanation"]["categories"][item["category"]]
+        near = detail["nearest_exemplars"][0]
+        table.add_row(
+            item["category"],
+            f"{item['score']:.2f}",
+            f"{item['threshold']:.2f}",
+            ", ".join(detail["matched_terms"][:5]),
+            f"{near['text'][:60]} ({near['similarity']:.2f})",
+        )
+    console.print(table)
+    for name, f in result["factors"].items():
+        console.print(f"  {name}: {f['value']}  ({f['contribution']:+.2f} log-odds)")
+    if result["note"]:
+        console.print(result["note"])
+    console.print("Ask yourself:")
+    for q in result["questions"]:
+        console.print(f"  - {q}")
+
+
+@classifier_app.command("list")
+def list_(as_json: bool = typer.Option(False, "--json", help="Print one JSON array.")) -> None:
+    """List classifier versions with status and macro-F1.
+
+    Example: impartial classifier list
+    """
+    from pipeline.versions import list_versions
+
+    with session() as uow:
+        if as_json:
+            print(
+                json.dumps(
+                    [
+                        {
+                            "version": r.version,
+                            "status": r.status,
+                            "model_id": r.model_id,
+                            "policy_version": r.policy_version,
+                            "macro_f1": r.metrics.get("macro_f1"),
+                            "thresholds": r.thresholds,
+                            "created_at": r.created_at.isoformat(),
+                        }
+                        for r in list_versions(uow.session)
+                    ]
+                )
+            )
+            return
+        table = Table("version", "status", "model", "policy", "macro-F1", "created")
+        for row in list_versions(uow.session):
+            f1 = row.metrics.get("macro_f1")
+            table.add_row(
+                row.version,
+                row.status,
+                row.model_id,
+                row.policy_version,
+                "" if f1 is None else f"{f1:.3f}",
+                f"{row.created_at:%Y-%m-%d %H:%M}",
+            )
+    console.print(table)
+
+
+@classifier_app.command("activate")
+def activate(version: str = typer.Argument(..., help="Version to make live.")) -> None:
+    """Make a version live (the previous live version is retired).
+
+    Example: impartial classifier activate trained-20260101120000-abc123
+    """
+    from pipeline.versions import set_status
+
+    with session() as uow:
+        set_status(uow.session, version, "live", actor=cli_actor())
+        uow.commit()
+    console.print(f"{version} is live")
+
+
+@classifier_app.command("shadow")
+def shadow(version: str = typer.Argument(..., help="Version to run in shadow.")) -> None:
+    """Score posts with a version alongside the live one, without creating flags.
+
+    Example: impartial classifier shadow trained-20260101120000-abc123
+    """
+    from pipeline.versions import set_status
+
+    with session() as uow:
+        set_status(uow.session, version, "shadow", actor=cli_actor())
+        uow.commit()
+    console.print(f"{version} runs in shadow")
+
+
+@classifier_app.command("compare")
+def compare(
+    limit: int = typer.Option(20, "--limit", min=1),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Show where the shadow classifier disagrees with the live one.
+
+    Example: impartial classifier compare --limit 10
+    """
+    from pipeline.versions import compare as run_compare
+
+    with session() as uow:
+        result = run_compare(uow.session, limit=limit)
+    if as_json:
+        print(json.dumps(result))
+        return
+    console.print(
+        f"live {result['live']} vs shadow {result['shadow']}: "
+        f"{result['disagree']} of {result['compared']} posts disagree"
+    )
+    table = Table("post", "live", "shadow", "live risk", "shadow risk")
+    for d in result["examples"]:
+        table.add_row(
+            str(d["post_id"]), d["live"], d["shadow"], str(d["live_risk"]), str(d["shadow_risk"])
+        )
+    console.print(table)
+
+
+@export_app.command("decisions")
+def export_decisions(
+    output: Path = typer.Option(None, "--output", "-o", help="File to write (default stdout)."),
+) -> None:
+    """Write reviewer decisions as JSONL (text, label) for 'impartial train'.
+
+    Example: impartial export decisions -o decisions.jsonl
+    """
+    from pipeline.audit import record
+    from pipeline.versions import export_decisions as rows_of
+
+    with session() as uow:
+        rows = rows_of(uow.session)
+        record(uow.session, "decisions.export", actor=cli_actor(), rows=len(rows))
+        uow.commit()
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    if output:
+        output.write_text(lines, encoding="utf-8")
+        err.print(f"wrote {len(rows)} rows to {output}")
+    else:
+        print(lines, end="")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("assess")(assess)
+    app.command("train")(train)
+    app.command("eval")(evaluate)
+    app.command("check")(check)
+    app.add_typer(classifier_app, name="classifier")
+    app.add_typer(export_app, name="export")
