@@ -212,27 +212,22 @@ def _ingest_account(
 def _still_eligible(session: Session, account_id: int) -> bool:
     """Checked inside the storing transaction, with the owner's consent rows share-locked,
     so a withdrawal either commits first (and we store nothing) or waits for us."""
-    owner = session.scalar(
-        sa.select(Account.owner_id).where(Account.id == account_id).with_for_update(read=True)
+    row = session.execute(
+        sa.select(Account.kind, Account.active, Account.owner_id)
+        .where(Account.id == account_id)
+        .with_for_update(read=True)
+    ).one_or_none()
+    if row is None or not row.active:
+        return False
+    if row.kind == "official":
+        return True
+    session.execute(
+        sa.select(Consent.id).where(Consent.person_id == row.owner_id).with_for_update(read=True)
     )
-    if owner is not None:
-        session.execute(
-            sa.select(Consent.id).where(Consent.person_id == owner).with_for_update(read=True)
-        )
-    at = registry.now()
-    return (
-        session.scalar(
-            sa.select(Account.id).where(
-                Account.id == account_id,
-                Account.active,
-                sa.or_(
-                    Account.kind == "official",
-                    sa.and_(Account.kind == "personal", registry.active_consent_clause(at)),
-                ),
-            )
-        )
-        is not None
+    query = sa.select(Account.id).where(
+        Account.id == account_id, registry.active_consent_clause(registry.now())
     )
+    return session.scalar(query) is not None
 
 
 def _rows(

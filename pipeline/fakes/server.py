@@ -69,8 +69,10 @@ class FakeHost:
         self.requests = 0  # every request received
         self.served = 0  # requests inside the rate limit (faults included)
         self.http_429 = 0
+        self.last_request_at: float | None = None
         self.faults: Counter[str] = Counter()
-        self.by_account: Counter[str] = Counter()
+        self.by_account: Counter[str] = Counter()  # every request about the account
+        self.by_account_clean: Counter[str] = Counter()  # answered without fault or 429
         self.hooks: list[Callable[[Request], None]] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
@@ -120,6 +122,7 @@ class FakeHost:
             self.requests = self.served = self.http_429 = 0
             self.faults.clear()
             self.by_account.clear()
+            self.by_account_clean.clear()
 
     # --- serving -----------------------------------------------------------------------
 
@@ -145,6 +148,7 @@ class FakeHost:
             hook(request)
         with self._lock:
             self.requests += 1
+            self.last_request_at = time.time()
             key = self.account_key(request)
             if key:
                 self.by_account[key] += 1
@@ -152,6 +156,8 @@ class FakeHost:
             if limit_info is None or limit_info[1] >= 0:
                 self.served += 1
             fault = self._pick_fault(request) if limit_info is None or limit_info[1] >= 0 else None
+            if key and fault is None and (limit_info is None or limit_info[1] >= 0):
+                self.by_account_clean[key] += 1
         if limit_info is not None and limit_info[1] < 0:
             limit, _, reset = limit_info
             with self._lock:
@@ -207,6 +213,7 @@ class FakeHost:
 def _handler(fake: FakeHost) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out as two writes
         server_version = f"Fake{fake.platform.title()}/1.0"
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet
@@ -230,7 +237,8 @@ def _handler(fake: FakeHost) -> type[BaseHTTPRequestHandler]:
             if reply.status != 200 and fault in ("malformed", "truncated"):
                 fault = None  # e.g. a 304 has no body to spoil
             if fault == "5xx":
-                reply = Reply.json({"error": "Service unavailable"}, 503)
+                limits = {k: v for k, v in reply.headers.items() if "ratelimit" in k.lower()}
+                reply = Reply.json({"error": "Service unavailable"}, 503, **limits)
                 body = reply.body
             elif fault == "timeout":
                 fake.wait(fake.hang_s)
