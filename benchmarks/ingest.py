@@ -37,17 +37,33 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline import registry  # noqa: E402
-from pipeline.config import Settings  # noqa: E402
-from pipeline.db import embedded, migrate  # noqa: E402
-from pipeline.db.models import Post  # noqa: E402
-from pipeline.fakes import FAULTS, FakeHost, fake_for  # noqa: E402
-from pipeline.ingest import ingest_accounts  # noqa: E402
+from pipeline import registry
+from pipeline.config import Settings
+from pipeline.db import embedded, migrate
+from pipeline.db.models import Post
+from pipeline.fakes import FAULTS, FakeHost, fake_for
+from pipeline.ingest import ingest_accounts
 
 ACTOR = "benchmark:ingest"
 PLATFORMS = ("mastodon", "bluesky", "rss")
-WORDS = ("budget", "river", "library", "weekend", "garden", "concert", "bridge", "recipe",
-         "hiking", "museum", "coffee", "station", "festival", "harbour", "winter", "project")
+WORDS = (
+    "budget",
+    "river",
+    "library",
+    "weekend",
+    "garden",
+    "concert",
+    "bridge",
+    "recipe",
+    "hiking",
+    "museum",
+    "coffee",
+    "station",
+    "festival",
+    "harbour",
+    "winter",
+    "project",
+)
 
 
 def text(rng: random.Random) -> str:
@@ -68,13 +84,19 @@ class Fleet:
         self.rng = random.Random(args.seed)
         self.hosts: list[tuple[FakeHost, list[dict[str, Any]]]] = []
         for h in range(args.hosts):
-            server = fake_for(platform_of(h, args.hosts), seed=args.seed + h,
-                              hang_s=args.read_timeout * 1.2, slow_s=0.05, storm_wait_s=0.05)
+            server = fake_for(
+                platform_of(h, args.hosts),
+                seed=args.seed + h,
+                hang_s=args.read_timeout * 1.2,
+                slow_s=0.05,
+                storm_wait_s=0.05,
+            )
             accounts = []
             for a in range(args.accounts // args.hosts):
                 handle = server.add_account(f"h{h}a{a}")
-                posts = [server.add_post(handle, text(self.rng))
-                         for _ in range(self.rng.randint(1, 4))]
+                posts = [
+                    server.add_post(handle, text(self.rng)) for _ in range(self.rng.randint(1, 4))
+                ]
                 if server.platform == "mastodon" and self.rng.random() < 0.1:
                     server.add_post(handle, text(self.rng), visibility="unlisted")
                     server.add_post(handle, text(self.rng), reblog=True)
@@ -82,8 +104,14 @@ class Fleet:
             self.hosts.append((server, accounts))
 
     def describe(self) -> list[dict[str, Any]]:
-        return [{"platform": s.platform, "base_url": s.base_url,
-                 "handles": [a["handle"] for a in accounts]} for s, accounts in self.hosts]
+        return [
+            {
+                "platform": s.platform,
+                "base_url": s.base_url,
+                "handles": [a["handle"] for a in accounts],
+            }
+            for s, accounts in self.hosts
+        ]
 
     def publish(self, share: float) -> dict[str, Any]:
         """New posts (and some edits) for ``share`` of the accounts."""
@@ -107,11 +135,18 @@ class Fleet:
             server.reset_counters()
 
     def stats(self) -> list[dict[str, Any]]:
-        return [{"platform": server.platform, "served": server.served,
-                 "http_429": server.http_429, "faults": sum(server.faults.values()),
-                 "last_request_at": server.last_request_at,
-                 "clean": [server.by_account_clean[a["key"]] for a in accounts],
-                 "posts": [a["posts"] for a in accounts]} for server, accounts in self.hosts]
+        return [
+            {
+                "platform": server.platform,
+                "served": server.served,
+                "http_429": server.http_429,
+                "faults": sum(server.faults.values()),
+                "last_request_at": server.last_request_at,
+                "clean": [server.by_account_clean[a["key"]] for a in accounts],
+                "posts": [a["posts"] for a in accounts],
+            }
+            for server, accounts in self.hosts
+        ]
 
 
 def _key(server: FakeHost, handle: str) -> str:
@@ -142,7 +177,10 @@ def register(engine: sa.Engine, fleet: list[dict[str, Any]]) -> list[list[int]]:
             host_ids = []
             for handle in host["handles"]:
                 spec = registry.AccountSpec(
-                    host["platform"], handle, "official", org_unit="Benchmark",
+                    host["platform"],
+                    handle,
+                    "official",
+                    org_unit="Benchmark",
                     host=None if host["platform"] == "rss" else host["base_url"],
                 )
                 host_ids.append(registry.add_account(session, spec, actor=ACTOR).id)
@@ -183,8 +221,11 @@ def main() -> None:
         host_ids = register(engine, fleet)
         ids = [i for group in host_ids for i in group]
         settings = Settings(
-            database_url=url, ingest_workers=args.hosts, http_backoff_s=0.05,
-            http_timeout_connect_s=1.0, http_timeout_read_s=args.read_timeout,
+            database_url=url,
+            ingest_workers=args.hosts,
+            http_backoff_s=0.05,
+            http_timeout_connect_s=1.0,
+            http_timeout_read_s=args.read_timeout,
             rate_limits=dict.fromkeys(PLATFORMS, "1000000/1"),
         )
         initial = ingest_accounts(ids, settings=settings, engine=engine)
@@ -203,37 +244,55 @@ def main() -> None:
         stats = call("stats")
         conn.send(("stop",))
         for host, s in zip(fleet, stats, strict=True):
-            say(f"  {host['platform']:9} {host['base_url']} served {s['served']:4} 429s "
+            say(
+                f"  {host['platform']:9} {host['base_url']} served {s['served']:4} 429s "
                 f"{s['http_429']:3} faults {s['faults']:3} last request at "
-                f"{(s['last_request_at'] or epoch0) - epoch0:6.2f}s")
+                f"{(s['last_request_at'] or epoch0) - epoch0:6.2f}s"
+            )
 
         lower = max((s["served"] - 1) // args.limit for s in stats) * args.window
         changed = {tuple(x) for x in changes["changed"]}
-        unchanged_clean = [s["clean"][a] for h, s in enumerate(stats)
-                           for a in range(len(s["clean"])) if (h, a) not in changed]
-        expected = {(host_ids[h][a], p) for h, s in enumerate(stats)
-                    for a, posts in enumerate(s["posts"]) for p in posts}
+        unchanged_clean = [
+            s["clean"][a]
+            for h, s in enumerate(stats)
+            for a in range(len(s["clean"]))
+            if (h, a) not in changed
+        ]
+        expected = {
+            (host_ids[h][a], p)
+            for h, s in enumerate(stats)
+            for a, posts in enumerate(s["posts"])
+            for p in posts
+        }
         with engine.connect() as db:
             rows = db.execute(sa.select(Post.account_id, Post.external_id)).all()
         stored = {tuple(r) for r in rows}
         engine.dispose()
     child.join(timeout=10)
     result: dict[str, Any] = {
-        "accounts": len(ids), "hosts": args.hosts, "faults": args.faults,
+        "accounts": len(ids),
+        "hosts": args.hosts,
+        "faults": args.faults,
         "limit": f"{args.limit}/{args.window}s",
-        "wall_s": round(wall, 2), "lower_bound_s": round(lower, 2),
+        "wall_s": round(wall, 2),
+        "lower_bound_s": round(lower, 2),
         "bound_ratio": round(wall / lower, 3) if lower else None,
         "requests": summary.requests,
         "requests_per_unchanged_account": round(
-            sum(unchanged_clean) / max(1, len(unchanged_clean)), 3),
+            sum(unchanged_clean) / max(1, len(unchanged_clean)), 3
+        ),
         "unchanged_accounts": len(unchanged_clean),
         "http_429": sum(s["http_429"] for s in stats),
         "faults_injected": sum(s["faults"] for s in stats),
-        "posts_expected": len(expected), "posts_stored": len(rows),
-        "posts_missing": len(expected - stored), "posts_unexpected": len(stored - expected),
+        "posts_expected": len(expected),
+        "posts_stored": len(rows),
+        "posts_missing": len(expected - stored),
+        "posts_unexpected": len(stored - expected),
         "duplicates": len(rows) - len(stored),
-        "edits_expected": changes["edits"], "edits": summary.edits,
-        "errors": sum(summary.errors.values()), "setup_s": round(setup_s, 1),
+        "edits_expected": changes["edits"],
+        "edits": summary.edits,
+        "errors": sum(summary.errors.values()),
+        "setup_s": round(setup_s, 1),
     }
     print(json.dumps(result))
 

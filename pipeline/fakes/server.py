@@ -72,7 +72,7 @@ class FakeHost:
         self.last_request_at: float | None = None
         self.faults: Counter[str] = Counter()
         self.by_account: Counter[str] = Counter()  # every request about the account
-        self.by_account_clean: Counter[str] = Counter()  # answered without fault or 429
+        self.by_account_clean: Counter[str] = Counter()  # really answered (no 429, no fault)
         self.hooks: list[Callable[[Request], None]] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
@@ -156,7 +156,8 @@ class FakeHost:
             if limit_info is None or limit_info[1] >= 0:
                 self.served += 1
             fault = self._pick_fault(request) if limit_info is None or limit_info[1] >= 0 else None
-            if key and fault is None and (limit_info is None or limit_info[1] >= 0):
+            answered = fault in (None, "slow")  # a slow answer is still an answer
+            if key and answered and (limit_info is None or limit_info[1] >= 0):
                 self.by_account_clean[key] += 1
         if limit_info is not None and limit_info[1] < 0:
             limit, _, reset = limit_info
