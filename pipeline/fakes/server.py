@@ -153,23 +153,22 @@ class FakeHost:
             if key:
                 self.by_account[key] += 1
             limit_info = self._take_slot()
-            if limit_info is None or limit_info[1] >= 0:
-                self.served += 1
-            fault = self._pick_fault(request) if limit_info is None or limit_info[1] >= 0 else None
-            answered = fault in (None, "slow")  # a slow answer is still an answer
-            if key and answered and (limit_info is None or limit_info[1] >= 0):
-                self.by_account_clean[key] += 1
-        if limit_info is not None and limit_info[1] < 0:
-            limit, _, reset = limit_info
-            with self._lock:
+            if limit_info is not None and limit_info[1] < 0:
                 self.http_429 += 1
-            return self._too_many(limit, reset), None
-        if fault == "429":
-            with self._lock:
+                return self._too_many(limit_info[0], limit_info[2]), None
+            self.served += 1
+            fault = self._pick_fault(request)
+            if fault == "429":
                 self.http_429 += 1
-            reset = self.storm_reset()
-            return self._too_many(self.rate_limit[0] if self.rate_limit else 300, reset), None
+                limit = self.rate_limit[0] if self.rate_limit else 300
+                return self._too_many(limit, self.storm_reset()), None
         reply = self.route(request)
+        with self._lock:
+            if reply.status != 200 and fault in ("malformed", "truncated"):
+                self.faults[fault] -= 1  # e.g. a 304 has no body to spoil
+                fault = None
+            if key and fault in (None, "slow"):  # a slow answer is still an answer
+                self.by_account_clean[key] += 1
         if limit_info is not None:
             reply.headers.update(self.limit_headers(*limit_info))
         return reply, fault
@@ -235,8 +234,6 @@ def _handler(fake: FakeHost) -> type[BaseHTTPRequestHandler]:
 
         def _send(self, reply: Reply, fault: str | None) -> None:
             body = reply.body
-            if reply.status != 200 and fault in ("malformed", "truncated"):
-                fault = None  # e.g. a 304 has no body to spoil
             if fault == "5xx":
                 limits = {k: v for k, v in reply.headers.items() if "ratelimit" in k.lower()}
                 reply = Reply.json({"error": "Service unavailable"}, 503, **limits)
