@@ -221,6 +221,11 @@ class HostClient:
     def _attempt(self, url, parse, params, headers):  # type: ignore[no-untyped-def]
         response = self._send_within_limits(url, params, headers)
         if response.status_code >= 500:
+            if response.headers.get("Retry-After"):  # 503 may say when to come back
+                now = time.time()
+                until = retry_after({"Retry-After": response.headers["Retry-After"]}, now)
+                if until is not None:
+                    self.limiter.block_until(min(until, now + self.settings.http_max_wait_s))
             raise TransientError(f"HTTP {response.status_code} from {url}")
         if response.status_code >= 400:
             raise HttpError(response.status_code, url)
