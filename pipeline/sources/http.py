@@ -218,7 +218,13 @@ class HostClient:
     def _count_retry(self, _state: object) -> None:
         self.retries += 1
 
-    def _attempt(self, url, parse, params, headers):  # type: ignore[no-untyped-def]
+    def _attempt(
+        self,
+        url: str,
+        parse: Callable[[requests.Response], T],
+        params: Mapping[str, Any] | None,
+        headers: Mapping[str, str] | None,
+    ) -> T:
         response = self._send_within_limits(url, params, headers)
         if response.status_code >= 500:
             if response.headers.get("Retry-After"):  # 503 may say when to come back
@@ -231,7 +237,9 @@ class HostClient:
             raise HttpError(response.status_code, url)
         return parse(response)
 
-    def _send_within_limits(self, url, params, headers) -> requests.Response:  # type: ignore[no-untyped-def]
+    def _send_within_limits(
+        self, url: str, params: Mapping[str, Any] | None, headers: Mapping[str, str] | None
+    ) -> requests.Response:
         for _ in range(self.settings.http_max_429 + 1):
             slot = self.limiter.acquire()
             self.requests += 1
