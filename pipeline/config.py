@@ -35,7 +35,9 @@ class Settings(BaseSettings):
     http_retries: int = Field(default=4, ge=0, description="Retries on connection errors and 5xx.")
     rate_limits: dict[str, str] = Field(
         default_factory=lambda: {"mastodon": "300/300", "bluesky": "3000/300", "rss": "60/60"},
-        description="Requests/seconds per host, by platform or by host name (host wins).",
+        description="Requests/seconds per host, keyed by platform or by host name or base URL "
+        "(a host's own entry wins), e.g. IMPARTIAL_RATE_LIMITS="
+        '\'{"mastodon": "300/300", "mastodon.social": "250/300"}\'.',
     )
     max_post_chars: int = Field(default=10_000, ge=100, description="Longer posts are truncated.")
     http_backoff_s: float = Field(

@@ -2,67 +2,36 @@
 
 Hosts are fetched concurrently (one thread per host, up to ``Settings.ingest_workers``); one
 host's requests go in sequence through its rate limiter. Every batch is stored in one
-transaction together with the account's cursor, after re-checking in that same transaction
-(with the consent rows locked) that the account is still eligible: a consent withdrawn during
-the run stops storage for that account at once. Re-running never duplicates: posts are
-upserted on (account, external id), and changed text (a new content hash) counts as an edit.
+transaction together with the account's cursor (``pipeline.ingest_store``), after re-checking
+that the account is still eligible: a consent withdrawn during the run stops storage for that
+account at once. Re-running never duplicates; changed text counts as an edit.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from pipeline import registry
 from pipeline.config import Settings, get_settings
 from pipeline.db.engine import get_engine
-from pipeline.db.models import Account, Consent, Post, SourceCursor
+from pipeline.db.models import Account, SourceCursor
+from pipeline.ingest_store import IngestSummary, store_batch
 from pipeline.sources import AccountState, Batch, OptedOut, connector_for
-from pipeline.sources.http import HostClient
-from pipeline.sources.text import TRUNCATION_MARKER, clean, content_hash
+from pipeline.sources.http import HostClient, HttpError
+
+__all__ = ["IngestSummary", "ingest_accounts", "plan_shards"]
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int], None]
-
-
-@dataclass
-class IngestSummary:
-    accounts: int = 0
-    requests: int = 0
-    new_posts: int = 0
-    edits: int = 0
-    http_429: int = 0
-    skipped: Counter[str] = field(default_factory=Counter)
-    errors: Counter[str] = field(default_factory=Counter)
-
-    def add(self, other: IngestSummary) -> None:
-        self.accounts += other.accounts
-        self.requests += other.requests
-        self.new_posts += other.new_posts
-        self.edits += other.edits
-        self.http_429 += other.http_429
-        self.skipped.update(other.skipped)
-        self.errors.update(other.errors)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "accounts": self.accounts,
-            "requests": self.requests,
-            "new_posts": self.new_posts,
-            "edits": self.edits,
-            "http_429": self.http_429,
-            "skipped": dict(sorted(self.skipped.items())),
-            "errors": dict(sorted(self.errors.items())),
-        }
+HOST_DOWN_AFTER = 3  # accounts failing in a row on connection-level errors
 
 
 def plan_shards(session: Session, at: datetime | None = None) -> list[dict[str, Any]]:
@@ -150,25 +119,36 @@ def _ingest_host(
     states: list[AccountState],
     progress: Progress | None,
 ) -> IngestSummary:
-    """One host's accounts in sequence; accounts that fail are tried once more at the end."""
+    """One host's accounts in sequence; accounts that fail are tried once more at the end.
+
+    After ``HOST_DOWN_AFTER`` accounts in a row fail on connection-level errors the host is
+    taken as down for this run: its remaining accounts are counted as errors, not tried.
+    """
     summary = IngestSummary()
     client = HostClient(host, platform, settings)
     connector = connector_for(platform)
+    pending, down, in_a_row = states, False, 0
+
+    def finish(state: AccountState, error: str | None) -> None:
+        summary.accounts += 1
+        if error is not None:
+            summary.errors[_host_label(host)] += 1
+            log.warning("ingest failed for account %s on %s: %s", state.account_id, host, error)
+        if progress:
+            progress(1)
+
     try:
-        pending = states
         for last_pass in (False, True):
             failed: list[AccountState] = []
             for state in pending:
+                if down:
+                    finish(state, "host down in this run")
+                    continue
                 error = _ingest_account(engine, settings, client, connector, state, summary)
-                if error is None or last_pass:
-                    summary.accounts += 1
-                    if error is not None:
-                        summary.errors[_host_label(host)] += 1
-                        log.warning(
-                            "ingest failed for account %s on %s: %s", state.account_id, host, error
-                        )
-                    if progress:
-                        progress(1)
+                in_a_row = in_a_row + 1 if error and error.startswith("TransientError") else 0
+                down = in_a_row >= HOST_DOWN_AFTER
+                if error is None or last_pass or down:
+                    finish(state, error)
                 else:
                     failed.append(state)
             if not failed:
@@ -197,126 +177,19 @@ def _ingest_account(
     """Fetch and store one account; return an error description, or None."""
     try:
         for batch in connector.fetch(client, state):
-            if not _store(engine, settings, state, batch, summary):
+            if not store_batch(engine, settings, state, batch, summary):
                 summary.skipped["consent_withdrawn"] += 1
                 return None
     except OptedOut:
         summary.skipped["opted_out"] += 1
-        _store(engine, settings, state, Batch(status="opted_out"), summary)
+        store_batch(engine, settings, state, Batch(status="opted_out"), summary)
+        return None
+    except HttpError as exc:
+        if exc.status not in (404, 410):
+            return f"HttpError: {exc}"
+        summary.skipped["account_not_found"] += 1  # gone or renamed: the registry should know
+        store_batch(engine, settings, state, Batch(status="not_found"), summary)
         return None
     except Exception as exc:  # one account's failure never stops the scan
         return f"{type(exc).__name__}: {exc}"
     return None
-
-
-def _still_eligible(session: Session, account_id: int) -> bool:
-    """Checked inside the storing transaction, with the owner's consent rows share-locked,
-    so a withdrawal either commits first (and we store nothing) or waits for us."""
-    owner = session.scalar(
-        sa.select(Account.owner_id).where(Account.id == account_id).with_for_update(read=True)
-    )
-    if owner is not None:
-        session.execute(
-            sa.select(Consent.id).where(Consent.person_id == owner).with_for_update(read=True)
-        )
-    at = registry.now()
-    return (
-        session.scalar(
-            sa.select(Account.id).where(
-                Account.id == account_id,
-                Account.active,
-                sa.or_(
-                    Account.kind == "official",
-                    sa.and_(Account.kind == "personal", registry.active_consent_clause(at)),
-                ),
-            )
-        )
-        is not None
-    )
-
-
-def _rows(
-    state: AccountState, batch: Batch, settings: Settings, summary: IngestSummary
-) -> list[dict[str, Any]]:
-    rows: dict[str, dict[str, Any]] = {}
-    for post in batch.posts:
-        text = clean(post.text, settings.max_post_chars)
-        external_id = clean(post.external_id, 512)
-        if not text:
-            summary.skipped["no_text"] += 1
-            continue
-        if external_id in rows:
-            summary.skipped["duplicate_item"] += 1
-            continue
-        meta = {k: v for k, v in post.meta.items() if v is not None}
-        if text.endswith(TRUNCATION_MARKER):
-            meta["truncated"] = True
-        rows[external_id] = {
-            "account_id": state.account_id,
-            "external_id": external_id,
-            "url": clean(post.url, 4000) if post.url else None,
-            "text": text,
-            "lang": clean(post.lang, 16) or None if post.lang else None,
-            "content_hash": content_hash(text),
-            "published_at": post.published_at,
-            "edited_at": post.edited_at,
-            "meta": meta,
-        }
-    return list(rows.values())
-
-
-def _store(
-    engine: sa.Engine, settings: Settings, state: AccountState, batch: Batch, summary: IngestSummary
-) -> bool:
-    summary.skipped.update(batch.skipped)
-    rows = _rows(state, batch, settings, summary)
-    with Session(engine) as session:
-        if not _still_eligible(session, state.account_id):
-            return False
-        if rows:
-            stmt = insert(Post).values(rows)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[Post.account_id, Post.external_id],
-                set_={
-                    "text": stmt.excluded.text,
-                    "content_hash": stmt.excluded.content_hash,
-                    "edited_at": stmt.excluded.edited_at,
-                    "lang": stmt.excluded.lang,
-                    "url": stmt.excluded.url,
-                    "meta": stmt.excluded.meta,
-                    "fetched_at": sa.func.now(),
-                },
-                # unchanged text is not rewritten; a purged text is never brought back
-                where=sa.and_(
-                    Post.content_hash != stmt.excluded.content_hash, Post.text_purged_at.is_(None)
-                ),
-            ).returning(sa.literal_column("(xmax = 0)"))
-            inserted = [flag for (flag,) in session.execute(stmt)]
-            summary.new_posts += sum(inserted)
-            summary.edits += len(inserted) - sum(inserted)
-        values: dict[str, Any] = {
-            "last_fetched_at": sa.func.now(),
-            "last_status": batch.status,
-            "updated_at": sa.func.now(),
-            "etag": batch.etag,
-            "last_modified": batch.last_modified,
-        }
-        if not batch.keep_cursor:
-            values["cursor"] = batch.cursor
-        if batch.profile_fetched:
-            values["profile_fetched_at"] = sa.func.now()
-        upsert = insert(SourceCursor).values(account_id=state.account_id, **values)
-        session.execute(
-            upsert.on_conflict_do_update(index_elements=[SourceCursor.account_id], set_=values)
-        )
-        changes: dict[str, Any] = {}
-        if batch.external_id:
-            changes["external_id"] = batch.external_id
-        if batch.audience_size is not None:
-            changes["audience_size"] = batch.audience_size
-        if changes:
-            session.execute(
-                sa.update(Account).where(Account.id == state.account_id).values(**changes)
-            )
-        session.commit()
-    return True

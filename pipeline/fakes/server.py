@@ -69,8 +69,10 @@ class FakeHost:
         self.requests = 0  # every request received
         self.served = 0  # requests inside the rate limit (faults included)
         self.http_429 = 0
+        self.last_request_at: float | None = None
         self.faults: Counter[str] = Counter()
-        self.by_account: Counter[str] = Counter()
+        self.by_account: Counter[str] = Counter()  # every request about the account
+        self.by_account_clean: Counter[str] = Counter()  # really answered (no 429, no fault)
         self.hooks: list[Callable[[Request], None]] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
@@ -120,6 +122,7 @@ class FakeHost:
             self.requests = self.served = self.http_429 = 0
             self.faults.clear()
             self.by_account.clear()
+            self.by_account_clean.clear()
 
     # --- serving -----------------------------------------------------------------------
 
@@ -145,24 +148,27 @@ class FakeHost:
             hook(request)
         with self._lock:
             self.requests += 1
+            self.last_request_at = time.time()
             key = self.account_key(request)
             if key:
                 self.by_account[key] += 1
             limit_info = self._take_slot()
-            if limit_info is None or limit_info[1] >= 0:
-                self.served += 1
-            fault = self._pick_fault(request) if limit_info is None or limit_info[1] >= 0 else None
-        if limit_info is not None and limit_info[1] < 0:
-            limit, _, reset = limit_info
-            with self._lock:
+            if limit_info is not None and limit_info[1] < 0:
                 self.http_429 += 1
-            return self._too_many(limit, reset), None
-        if fault == "429":
-            with self._lock:
+                return self._too_many(limit_info[0], limit_info[2]), None
+            self.served += 1
+            fault = self._pick_fault(request)
+            if fault == "429":
                 self.http_429 += 1
-            reset = self.storm_reset()
-            return self._too_many(self.rate_limit[0] if self.rate_limit else 300, reset), None
+                limit = self.rate_limit[0] if self.rate_limit else 300
+                return self._too_many(limit, self.storm_reset()), None
         reply = self.route(request)
+        with self._lock:
+            if reply.status != 200 and fault in ("malformed", "truncated"):
+                self.faults[fault] -= 1  # e.g. a 304 has no body to spoil
+                fault = None
+            if key and fault in (None, "slow"):  # a slow answer is still an answer
+                self.by_account_clean[key] += 1
         if limit_info is not None:
             reply.headers.update(self.limit_headers(*limit_info))
         return reply, fault
@@ -207,6 +213,7 @@ class FakeHost:
 def _handler(fake: FakeHost) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out as two writes
         server_version = f"Fake{fake.platform.title()}/1.0"
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet
@@ -227,10 +234,9 @@ def _handler(fake: FakeHost) -> type[BaseHTTPRequestHandler]:
 
         def _send(self, reply: Reply, fault: str | None) -> None:
             body = reply.body
-            if reply.status != 200 and fault in ("malformed", "truncated"):
-                fault = None  # e.g. a 304 has no body to spoil
             if fault == "5xx":
-                reply = Reply.json({"error": "Service unavailable"}, 503)
+                limits = {k: v for k, v in reply.headers.items() if "ratelimit" in k.lower()}
+                reply = Reply.json({"error": "Service unavailable"}, 503, **limits)
                 body = reply.body
             elif fault == "timeout":
                 fake.wait(fake.hang_s)

@@ -35,14 +35,25 @@ def _object(response: Any) -> dict[str, Any]:
     return body
 
 
-def _stop_point(cursor: str | None) -> tuple[str | None, datetime | None]:
+def _stop_point(cursor: str | None) -> tuple[str | None, datetime | None, str]:
+    """(newest stored URI, its creation time, when the feed was last read up to)."""
     if not cursor:
-        return None, None
+        return None, None, ""
     try:
         data = json.loads(cursor)
-        return data["uri"], parse_time(data["created_at"])
+        return data["uri"], parse_time(data["created_at"]), str(data.get("seen_at", ""))
     except (ValueError, KeyError, TypeError):
-        return cursor, None
+        return cursor, None, ""
+
+
+def _item_time(item: Any) -> str:
+    """When an item entered the feed (ISO text; the repost's time for reposts)."""
+    if not isinstance(item, dict):
+        return ""
+    for holder in (item.get("reason"), item.get("post")):
+        if isinstance(holder, dict) and isinstance(holder.get("indexedAt"), str):
+            return holder["indexedAt"]
+    return ""
 
 
 def convert(item: Any, did: str | None, skipped: Counter[str]) -> FetchedPost | None:
@@ -99,9 +110,10 @@ def fetch(client: HostClient, state: AccountState) -> Iterator[Batch]:
         followers = profile.get("followersCount")
         batch.audience_size = followers if isinstance(followers, int) else None
         batch.profile_fetched = True
-    stop_uri, stop_at = _stop_point(state.cursor)
+    stop_uri, stop_at, seen_at = _stop_point(state.cursor)
     params: dict[str, Any] = {"actor": did, "limit": PAGE}
     newest: FetchedPost | None = None
+    latest_seen = seen_at
     while True:
         page = client.fetch("/xrpc/app.bsky.feed.getAuthorFeed", _object, params=params)
         feed = page.get("feed")
@@ -109,7 +121,12 @@ def fetch(client: HostClient, state: AccountState) -> Iterator[Batch]:
             raise TransientError("getAuthorFeed answered without a feed array")
         reached = False
         for item in feed:
-            post = convert(item, did, batch.skipped)
+            item_time = _item_time(item)
+            latest_seen = max(latest_seen, item_time)
+            # items read on an earlier run (e.g. reposts above the stop point): count once
+            post = convert(
+                item, did, batch.skipped if not item_time or item_time > seen_at else Counter()
+            )
             if post is None:
                 continue
             if post.external_id == stop_uri or (stop_at and post.published_at < stop_at):
@@ -122,7 +139,13 @@ def fetch(client: HostClient, state: AccountState) -> Iterator[Batch]:
             break
         params = {**params, "cursor": next_cursor}
     if newest is not None:
+        stop_uri, stop_at = newest.external_id, newest.published_at
+    if stop_uri is not None:
         batch.cursor = json.dumps(
-            {"uri": newest.external_id, "created_at": newest.published_at.isoformat()}
+            {
+                "uri": stop_uri,
+                "seen_at": latest_seen,
+                "created_at": stop_at.isoformat() if stop_at else None,
+            }
         )
     yield batch

@@ -78,26 +78,31 @@ class HostLimiter:
 
     def __init__(self, rate: RateLimit) -> None:
         self.rate = rate
-        self._sent: deque[float] = deque()
+        self._sent: deque[list[float]] = deque()  # one mutable [time] cell per request
         self._blocked_until = 0.0
         self._lock = threading.Lock()
 
-    def acquire(self) -> float:
-        """Wait for a slot; return the seconds waited."""
-        waited = 0.0
+    def acquire(self) -> list[float]:
+        """Wait for a slot; returns it, to be passed to ``done`` when the answer is in."""
         while True:
             with self._lock:
                 now = time.time()
-                while self._sent and self._sent[0] <= now - self.rate.period_s:
+                while self._sent and self._sent[0][0] <= now - self.rate.period_s:
                     self._sent.popleft()
                 wait = self._blocked_until - now
                 if wait <= 0:
                     if len(self._sent) < self.rate.limit:
-                        self._sent.append(now)
-                        return waited
-                    wait = self._sent[0] + self.rate.period_s + MARGIN_S - now
+                        slot = [now]
+                        self._sent.append(slot)
+                        return slot
+                    wait = self._sent[0][0] + self.rate.period_s + MARGIN_S - now
             time.sleep(max(wait, 0.001))
-            waited += wait
+
+    def done(self, slot: list[float]) -> None:
+        """Count the request from when its answer came: the server saw it no later than that,
+        so a window the server opened on its arrival has surely closed one period after."""
+        with self._lock:
+            slot[0] = time.time()
 
     def block_until(self, at: float) -> None:
         with self._lock:
@@ -148,6 +153,11 @@ def server_limits(headers: Mapping[str, str], now: float) -> tuple[int | None, f
             reset = str(float(fields.get("t") or fields["reset"]))  # delta seconds
     left = int(float(remaining)) if remaining and remaining.replace(".", "").isdigit() else None
     return left, (_absolute(reset, now) if reset else None)
+
+
+def _whole_seconds(headers: Mapping[str, str]) -> bool:
+    reset = _header(headers, "X-RateLimit-Reset", "RateLimit-Reset")
+    return reset is not None and reset.isdigit()
 
 
 def retry_after(headers: Mapping[str, str], now: float) -> float | None:
@@ -208,30 +218,47 @@ class HostClient:
     def _count_retry(self, _state: object) -> None:
         self.retries += 1
 
-    def _attempt(self, url, parse, params, headers):  # type: ignore[no-untyped-def]
+    def _attempt(
+        self,
+        url: str,
+        parse: Callable[[requests.Response], T],
+        params: Mapping[str, Any] | None,
+        headers: Mapping[str, str] | None,
+    ) -> T:
         response = self._send_within_limits(url, params, headers)
         if response.status_code >= 500:
+            if response.headers.get("Retry-After"):  # 503 may say when to come back
+                now = time.time()
+                until = retry_after({"Retry-After": response.headers["Retry-After"]}, now)
+                if until is not None:
+                    self.limiter.block_until(min(until, now + self.settings.http_max_wait_s))
             raise TransientError(f"HTTP {response.status_code} from {url}")
         if response.status_code >= 400:
             raise HttpError(response.status_code, url)
         return parse(response)
 
-    def _send_within_limits(self, url, params, headers) -> requests.Response:  # type: ignore[no-untyped-def]
+    def _send_within_limits(
+        self, url: str, params: Mapping[str, Any] | None, headers: Mapping[str, str] | None
+    ) -> requests.Response:
         for _ in range(self.settings.http_max_429 + 1):
-            self.limiter.acquire()
+            slot = self.limiter.acquire()
             self.requests += 1
             try:
                 response = self.session.get(
                     url, params=params, headers=headers, timeout=self.timeout
                 )
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except requests.RequestException as exc:  # connection, timeout, truncated body
                 raise TransientError(f"{type(exc).__name__} on {url}") from exc
-            except requests.RequestException as exc:  # truncated or undecodable body
-                raise TransientError(f"{type(exc).__name__} on {url}") from exc
+            finally:
+                self.limiter.done(slot)
             now = time.time()
             if response.status_code != 429:
                 remaining, reset = server_limits(response.headers, now)
                 if remaining == 0 and reset is not None:
+                    if _whole_seconds(response.headers):
+                        # A reset in whole seconds may be up to one second late: wait for the
+                        # earliest moment it can mean; a 429 says if that was too early.
+                        reset -= 1.0
                     self.limiter.block_until(
                         min(reset, now + self.settings.http_max_wait_s) + MARGIN_S
                     )

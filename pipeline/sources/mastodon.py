@@ -85,15 +85,16 @@ def convert(status: Any, skipped: Counter[str]) -> FetchedPost | None:
 def _batch(statuses: list[Any], cursor: str | None) -> Batch:
     batch = Batch(cursor=cursor, keep_cursor=False)
     for status in statuses:
-        post = convert(status, batch.skipped)
+        status_id = status.get("id") if isinstance(status, dict) else None
+        seen = isinstance(status_id, str) and cursor and _id_key(status_id) <= _id_key(cursor)
+        # statuses already seen are re-read only for edits: do not count their skips again
+        post = convert(status, Counter() if seen else batch.skipped)
         if post is not None:
             batch.posts.append(post)
-        if (
-            isinstance(status, dict)
-            and isinstance(status.get("id"), str)
-            and (batch.cursor is None or _id_key(status["id"]) > _id_key(batch.cursor))
+        if isinstance(status_id, str) and (
+            batch.cursor is None or _id_key(status_id) > _id_key(batch.cursor)
         ):
-            batch.cursor = status["id"]
+            batch.cursor = status_id
     return batch
 
 

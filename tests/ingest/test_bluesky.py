@@ -61,3 +61,16 @@ def test_malformed_feed_item_is_skipped_and_counted(fake, register, ingest, engi
 
     assert set(stored(engine, account.id)) == {good}
     assert summary.skipped == {"malformed_item": 1}
+
+
+def test_reposts_are_counted_once_not_on_every_rerun(fake, register, ingest):
+    handle = fake.add_account("bluesky", "bea")
+    fake.add_post("bluesky", handle, "Own post")
+    fake.add_post("bluesky", handle, "Someone else's", repost=True)
+    account = register("bluesky", handle)
+
+    first = ingest([account.id])
+    second = ingest([account.id])
+
+    assert first.skipped == {"repost": 1}
+    assert second.skipped == {}

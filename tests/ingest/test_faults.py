@@ -78,3 +78,29 @@ def test_account_that_fails_part_way_resumes_from_its_last_committed_page(
     assert len(part) == 40  # the first page, committed with its cursor
     assert set(stored(engine, account_id)) == expected
     assert resumed.new_posts == 60
+
+
+def test_unreachable_host_is_given_up_after_a_few_accounts(fake, register, ingest, engine):
+    ids = []
+    for n in range(6):
+        handle = fake.add_account("mastodon", f"user{n}")
+        fake.add_post("mastodon", handle, "Never fetched")
+        ids.append(register("mastodon", handle).id)
+    host = fake.host("mastodon")
+    fake.mastodon.stop()  # connections are refused from now on
+
+    summary = ingest(ids, http_retries=1)
+
+    assert summary.errors == {host.split("://")[1]: 6}
+    assert summary.accounts == 6
+    assert summary.requests == 3 * 2  # three accounts, two attempts each, then the host is down
+    assert stored(engine) == {}
+
+
+def test_account_gone_from_its_instance_is_skipped_not_failed(fake, register, ingest):
+    account = register("mastodon", "vanished@mastodon.test")
+
+    summary = ingest([account.id])
+
+    assert summary.errors == {}
+    assert summary.skipped == {"account_not_found": 1}

@@ -111,3 +111,16 @@ def test_malformed_status_is_skipped_and_counted(fake, register, ingest, engine)
 
     assert set(stored(engine, account.id)) == {good}
     assert summary.skipped == {"malformed_item": 1}
+
+
+def test_skips_are_counted_once_not_on_every_rerun(fake, register, ingest):
+    handle = fake.add_account("mastodon", "ana")
+    fake.add_post("mastodon", handle, "Boost", reblog=True)
+    fake.add_post("mastodon", handle, "Public")
+    account = register("mastodon", handle)
+
+    first = ingest([account.id])
+    second = ingest([account.id])
+
+    assert first.skipped == {"reblog": 1}
+    assert second.skipped == {}
