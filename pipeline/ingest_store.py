@@ -121,6 +121,7 @@ def store_batch(
                     "content_hash": stmt.excluded.content_hash,
                     "edited_at": stmt.excluded.edited_at,
                     "lang": stmt.excluded.lang,
+                    "lang_detected": None,  # an edit is tagged again by the languages check
                     "url": stmt.excluded.url,
                     "meta": stmt.excluded.meta,
                     "fetched_at": sa.func.now(),

@@ -47,11 +47,37 @@ def scan(
     _print_summary(summary)
     if ingest_only:
         return
-    # The full scan continues here with assessment and queueing (classifier issue).
+    assessed, queued = _assess_and_queue()
+    with session() as uow:
+        run = uow.session.get(ScanRun, run_id)
+        run.assessed, run.flags_created = assessed["assessed"], assessed["flags_created"]
+        uow.commit()
     console.print(
-        "[yellow]assessment not run:[/] this build only ingests; new posts wait for the "
-        "classifier. Use --ingest-only to skip this notice."
+        f"assessed {assessed['assessed']} post(s) ({assessed['model_calls']} model call(s)); "
+        f"{assessed['flags_created']} new flag(s), {queued.get('samples', 0)} quality "
+        f"sample(s) and {queued.get('official_languages_flags', 0)} official-languages flag(s) "
+        "queued for review"
     )
+
+
+def _assess_and_queue() -> tuple[dict, dict]:
+    """Embed and score what ingestion brought, then queue the flags (the DAG's later steps)."""
+    from pipeline import classify
+    from pipeline import scan as steps
+
+    columns = (
+        TextColumn("[bold]assessing[/] posts"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with database_errors(), Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("assess", total=None)
+        assessed = classify.assess_pending(
+            progress=lambda done, total: bar.update(task, completed=done, total=total)
+        ).as_dict()
+        queued = steps.enqueue("cli")
+    return assessed, queued
 
 
 def _ingest(account_ids: list[int], hosts: int) -> ingest.IngestSummary:

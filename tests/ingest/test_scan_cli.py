@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
@@ -25,13 +26,22 @@ def test_scan_ingest_only_prints_the_summary_and_records_the_run(fake, register,
     assert tuple(run) == ("success", 1)
 
 
-def test_plain_scan_says_assessment_was_not_run(fake, register):
-    register("rss", fake.add_account("rss", "news"))
+@pytest.mark.slow
+def test_plain_scan_also_assesses_and_queues_what_it_fetched(fake, register, engine):
+    handle = fake.add_account("mastodon", "dept")
+    fake.add_post("mastodon", handle, "Vote Conservative on Monday: Poilievre will fix this mess!")
+    fake.add_post("mastodon", handle, "Our office is closed on Monday for the holiday.")
+    register("mastodon", handle)
 
     result = CliRunner().invoke(app, ["scan"])
 
     assert result.exit_code == 0, result.output
-    assert "assessment not run" in result.output
+    assert "assessed 2 post(s)" in result.output
+    with engine.connect() as conn:
+        run = conn.execute(sa.select(ScanRun.assessed, ScanRun.flags_created)).one()
+        flags = conn.scalar(sa.text("SELECT count(*) FROM flag WHERE NOT is_sample"))
+    assert run.assessed == 2
+    assert run.flags_created == flags >= 1
 
 
 def test_scan_without_eligible_accounts_says_what_to_do(engine):
