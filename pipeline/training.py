@@ -20,7 +20,7 @@ from pipeline.assessor import Assessor
 from pipeline.datasets import none_label
 from pipeline.errors import InputError
 from pipeline.evaluate import metrics, predict_label
-from pipeline.scoring import Head, compute_features, head_input, word_hasher
+from pipeline.scoring import Head, compute_features, hashed_text_features, head_input
 
 
 @dataclass
@@ -53,7 +53,7 @@ def _threshold(scores: np.ndarray, positive: np.ndarray, target: float) -> float
 def _design(x: np.ndarray, texts: Sequence[str] | None) -> Any:
     if texts is None:
         return x
-    return sparse.hstack([sparse.csr_matrix(x), word_hasher().transform(list(texts))]).tocsr()
+    return sparse.hstack([sparse.csr_matrix(x), hashed_text_features(list(texts))]).tocsr()
 
 
 def train_head(
@@ -63,14 +63,14 @@ def train_head(
     *,
     texts: Sequence[str] | None = None,
     target_precision: float = 0.6,
-    c: float = 2.0,
+    c: float = 1.0,
     folds: int = 5,
     seed: int = 0,
 ) -> TrainResult:
     """Fit on all rows; thresholds and metrics come from out-of-fold predictions.
 
-    With ``texts``, hashed word n-grams join the dense features (a vocabulary-free bag of
-    words that catches wording the sentence embedding smooths over)."""
+    With ``texts``, hashed word and character n-grams join the dense features (a
+    vocabulary-free bag of words that catches wording the sentence embedding smooths over)."""
     y = np.asarray(labels)
     classes, counts = np.unique(y, return_counts=True)
     if len(classes) < 2:

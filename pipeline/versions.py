@@ -65,7 +65,7 @@ def train_version(
     *,
     activate: bool = False,
     target_precision: float = 0.6,
-    c: float = 2.0,
+    c: float = 1.0,
     embedder: Embedder | None = None,
     progress: Progress | None = None,
     actor: str = "system",

@@ -64,7 +64,7 @@ def train(
         max=1.0,
         help="Thresholds take the best F1, raised until precision reaches this.",
     ),
-    c: float = typer.Option(2.0, "--c", min=1e-4, help="Inverse regularization strength."),
+    c: float = typer.Option(1.0, "--c", min=1e-4, help="Inverse regularization strength."),
 ) -> None:
     """Train a classifier version on labeled posts; prints the version alone on the last line.
 
