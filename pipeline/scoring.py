@@ -18,8 +18,6 @@ from sklearn.feature_extraction.text import HashingVectorizer
 
 from pipeline.guidance import Lexicon, LexiconMatch, Policy, fold
 
-FEATURE_PARTS = ("contrast", "similarity", "lexicon")
-
 
 def sigmoid(x: np.ndarray | float) -> np.ndarray | float:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -30, 30)))

@@ -17,7 +17,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from pipeline.assessor import Assessor
-from pipeline.datasets import none_label
 from pipeline.errors import InputError
 from pipeline.evaluate import metrics, predict_label
 from pipeline.scoring import Head, compute_features, hashed_text_features, head_input
@@ -122,7 +121,3 @@ def new_version(result: TrainResult, policy_version: str, model_id: str) -> str:
         ).encode()
     ).hexdigest()[:10]
     return f"trained-{datetime.now(UTC):%Y%m%d%H%M%S}-{digest}"
-
-
-def none_of(mapping: dict[str, list[str]]) -> str:
-    return none_label(mapping)
