@@ -67,7 +67,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--cache-dir", type=Path, default=None, help="Reuse embeddings.")
     parser.add_argument("--target-precision", type=float, default=0.6)
-    parser.add_argument("--c", type=float, default=2.0)
+    parser.add_argument("--c", type=float, default=1.0)
     args = parser.parse_args()
     started = time.perf_counter()
     policy = load_policy()

@@ -132,18 +132,21 @@ def assess_pending(
     policy = policy or load_policy()
     summary = AssessSummary()
     with Session(engine, expire_on_commit=False) as session:
-        embedder = embedder or get_embedder()
-        calls_before = embedder.calls
-        live = ensure_live_classifier(session, policy=policy, model_id=embedder.model_id)
+        model_id = embedder.model_id if embedder else settings.model
+        live = ensure_live_classifier(session, policy=policy, model_id=model_id)
         shadows = list(session.scalars(sa.select(Classifier).where(Classifier.status == "shadow")))
         session.commit()
         classifiers = [live, *shadows]
+        ids = [c.id for c in classifiers]
+        if not _pending(session, ids, 0, 1):
+            return summary  # nothing to do: do not load the model
+        embedder = embedder or get_embedder()
+        calls_before = embedder.calls
         assessors = {c.id: assessor_for(session, c, embedder, policy) for c in classifiers}
         session.commit()
         total = session.scalar(
             sa.select(sa.func.count()).select_from(Post).where(Post.text.is_not(None))
         )
-        ids = [c.id for c in classifiers]
         last_id = 0
         while True:
             rows = _pending(session, ids, last_id, batch_size)

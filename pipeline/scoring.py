@@ -13,11 +13,10 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from pipeline.guidance import Lexicon, LexiconMatch, Policy, fold
-
-FEATURE_PARTS = ("contrast", "similarity", "lexicon")
 
 
 def sigmoid(x: np.ndarray | float) -> np.ndarray | float:
@@ -108,23 +107,31 @@ HASH_FEATURES = 2**16
 
 
 @lru_cache(maxsize=4)
-def word_hasher(n_features: int = HASH_FEATURES) -> HashingVectorizer:
-    """Hashed word uni- and bigrams of folded text: no vocabulary to store, stable hashes."""
-    return HashingVectorizer(
-        n_features=n_features, ngram_range=(1, 2), alternate_sign=False, preprocessor=fold
+def _hashers(n_features: int) -> tuple[HashingVectorizer, HashingVectorizer]:
+    common = {"n_features": n_features, "alternate_sign": False, "preprocessor": fold}
+    return (
+        HashingVectorizer(ngram_range=(1, 2), **common),
+        HashingVectorizer(analyzer="char_wb", ngram_range=(2, 4), **common),
     )
+
+
+def hashed_text_features(texts: list[str], n_features: int = HASH_FEATURES) -> sparse.csr_matrix:
+    """Hashed word uni/bigrams and character 2-4-grams of folded text, side by side: a
+    vocabulary-free bag of words (nothing to store but coefficients; hashes are stable)."""
+    words, chars = _hashers(n_features)
+    return sparse.hstack([words.transform(texts), chars.transform(texts)]).tocsr()
 
 
 @dataclass
 class Head:
     """A trained logistic-regression head over [embedding, shipped features] and, when
-    ``hash_coef`` is set, hashed word n-grams of the text."""
+    ``hash_coef`` is set, hashed word and character n-grams of the text."""
 
     coef: np.ndarray  # (n_labels or 1, n_dense_features)
     intercept: np.ndarray
     labels: list[str]  # dataset labels, one of them maps to no category
     categories: dict[str, list[str]]  # label -> categories it stands for
-    hash_coef: np.ndarray | None = None  # (n_labels or 1, HASH_FEATURES)
+    hash_coef: np.ndarray | None = None  # (n_labels or 1, 2 * HASH_FEATURES)
 
     def to_params(self) -> dict[str, Any]:
         params: dict[str, Any] = {
@@ -165,7 +172,7 @@ class Head:
         if self.hash_coef is not None:
             if texts is None:
                 raise ValueError("this head also reads the texts")
-            hashed = word_hasher(self.hash_coef.shape[1]).transform(texts)
+            hashed = hashed_text_features(texts, self.hash_coef.shape[1] // 2)
             logits = logits + np.asarray(hashed @ self.hash_coef.T)
         if logits.shape[1] == 1:  # binary: sklearn keeps one row for the second label
             p = sigmoid(logits[:, 0])

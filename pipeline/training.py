@@ -17,10 +17,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from pipeline.assessor import Assessor
-from pipeline.datasets import none_label
 from pipeline.errors import InputError
 from pipeline.evaluate import metrics, predict_label
-from pipeline.scoring import Head, compute_features, head_input, word_hasher
+from pipeline.scoring import Head, compute_features, hashed_text_features, head_input
 
 
 @dataclass
@@ -53,7 +52,7 @@ def _threshold(scores: np.ndarray, positive: np.ndarray, target: float) -> float
 def _design(x: np.ndarray, texts: Sequence[str] | None) -> Any:
     if texts is None:
         return x
-    return sparse.hstack([sparse.csr_matrix(x), word_hasher().transform(list(texts))]).tocsr()
+    return sparse.hstack([sparse.csr_matrix(x), hashed_text_features(list(texts))]).tocsr()
 
 
 def train_head(
@@ -63,14 +62,14 @@ def train_head(
     *,
     texts: Sequence[str] | None = None,
     target_precision: float = 0.6,
-    c: float = 2.0,
+    c: float = 1.0,
     folds: int = 5,
     seed: int = 0,
 ) -> TrainResult:
     """Fit on all rows; thresholds and metrics come from out-of-fold predictions.
 
-    With ``texts``, hashed word n-grams join the dense features (a vocabulary-free bag of
-    words that catches wording the sentence embedding smooths over)."""
+    With ``texts``, hashed word and character n-grams join the dense features (a
+    vocabulary-free bag of words that catches wording the sentence embedding smooths over)."""
     y = np.asarray(labels)
     classes, counts = np.unique(y, return_counts=True)
     if len(classes) < 2:
@@ -122,7 +121,3 @@ def new_version(result: TrainResult, policy_version: str, model_id: str) -> str:
         ).encode()
     ).hexdigest()[:10]
     return f"trained-{datetime.now(UTC):%Y%m%d%H%M%S}-{digest}"
-
-
-def none_of(mapping: dict[str, list[str]]) -> str:
-    return none_label(mapping)

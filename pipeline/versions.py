@@ -20,6 +20,7 @@ from pipeline.embedding import Embedder, embed_cached, get_embedder
 from pipeline.errors import InputError
 from pipeline.evaluate import metrics, predict_label
 from pipeline.guidance import load_policy
+from pipeline.risk import Context
 from pipeline.training import features_for, new_version, train_head
 
 Progress = Callable[[int, int], None]
@@ -64,7 +65,7 @@ def train_version(
     *,
     activate: bool = False,
     target_precision: float = 0.6,
-    c: float = 2.0,
+    c: float = 1.0,
     embedder: Embedder | None = None,
     progress: Progress | None = None,
     actor: str = "system",
@@ -210,7 +211,15 @@ def evaluate_file(
     )
     assessor = assessor_for(session, classifier, embedder)
     texts, vectors = _prepared(session, assessor, rows, embedder, progress)
-    judgements = assessor.judge(texts, vectors)
+    # Rows may carry context (audience, seniority); without it the factors are neutral.
+    contexts = [
+        Context(
+            audience=r.get("audience") if isinstance(r.get("audience"), int) else None,
+            seniority=r.get("seniority") if isinstance(r.get("seniority"), str) else None,
+        )
+        for r in rows
+    ]
+    judgements = assessor.judge(texts, vectors, contexts)
     predicted = [predict_label(j.scores, assessor.thresholds, mapping) for j in judgements]
     order = sorted(mapping, key=lambda k: (not mapping[k], k))
     groups = [str(r["source"]) for r in rows] if all("source" in r for r in rows) else None

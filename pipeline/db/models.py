@@ -24,8 +24,6 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
-)
-from sqlalchemy import (
     text as sql,
 )
 from sqlalchemy.dialects.postgresql import JSONB

@@ -181,3 +181,35 @@ def test_a_stored_head_scores_like_the_trained_one(tmp_path, fake_embedder, poli
     )
     assert set(result.thresholds) == {"partisan", "government_policy", "vulgar"}
     assert all(0.2 <= t <= 0.95 for t in result.thresholds.values())
+
+
+def test_export_decisions_command_writes_jsonl_and_audits_only_a_count(
+    engine, db, posts, fake_embedder, tmp_path
+):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+    from pipeline.db.models import AuditEvent
+
+    assess_pending(engine, embedder=fake_embedder)
+    reviewer = AppUser(email="rev2@example.org", password_hash="x", role="reviewer")
+    db.add(reviewer)
+    db.flush()
+    flag = db.scalars(sa.select(Flag).order_by(Flag.id)).first()
+    db.add(
+        Review(
+            flag_id=flag.id,
+            reviewer_id=reviewer.id,
+            decision="refer",
+            clause=flag.category,
+            rationale="r",
+        )
+    )
+    db.commit()
+    out = tmp_path / "decisions.jsonl"
+    result = CliRunner().invoke(app, ["export", "decisions", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["label"] for r in rows] == [flag.category]
+    event = db.scalars(sa.select(AuditEvent).where(AuditEvent.action == "decisions.export")).one()
+    assert event.details == {"rows": 1}
