@@ -1,4 +1,4 @@
-"""``impartial assess|train|eval|check|classifier|export``: the guidance classifier."""
+"""``impartial assess|train|eval|check|classifier``: the guidance classifier."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from pipeline.errors import InputError
 classifier_app = typer.Typer(
     help="Classifier versions: list, activate, shadow, compare.", no_args_is_help=True
 )
-export_app = typer.Typer(help="Export data for training.", no_args_is_help=True)
 
 MAP_HELP = "LABEL=CATEGORY[,CATEGORY...] (repeatable); 'none' means no flag."
 
@@ -288,33 +287,9 @@ def compare(
     console.print(table)
 
 
-@export_app.command("decisions")
-def export_decisions(
-    output: Path = typer.Option(None, "--output", "-o", help="File to write (default stdout)."),
-) -> None:
-    """Write reviewer decisions as JSONL (text, label) for 'impartial train'.
-
-    Example: impartial export decisions -o decisions.jsonl
-    """
-    from pipeline.audit import record
-    from pipeline.versions import export_decisions as rows_of
-
-    with session() as uow:
-        rows = rows_of(uow.session)
-        record(uow.session, "decisions.export", actor=cli_actor(), rows=len(rows))
-        uow.commit()
-    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-    if output:
-        output.write_text(lines, encoding="utf-8")
-        err.print(f"wrote {len(rows)} rows to {output}")
-    else:
-        print(lines, end="")
-
-
 def register(app: typer.Typer) -> None:
     app.command("assess")(assess)
     app.command("train")(train)
     app.command("eval")(evaluate)
     app.command("check")(check)
     app.add_typer(classifier_app, name="classifier")
-    app.add_typer(export_app, name="export")

@@ -8,10 +8,13 @@ from pathlib import Path
 import typer
 
 from pipeline import privacy
-from pipeline.audit import cli_actor
-from pipeline.cli.common import console, fail, session
+from pipeline.audit import cli_actor, record
+from pipeline.cli.common import console, err, fail, session
 
-export = typer.Typer(help="Exports: a person's data (access request).", no_args_is_help=True)
+export = typer.Typer(
+    help="Exports: a person's data (access request), reviewer decisions (training).",
+    no_args_is_help=True,
+)
 
 
 @export.command("person")
@@ -37,6 +40,28 @@ def person(
     else:
         counts = ", ".join(f"{len(v)} {k}" for k, v in data.items() if isinstance(v, list))
         console.print(f"wrote {out}: {counts}")
+
+
+@export.command("decisions")
+def export_decisions(
+    output: Path = typer.Option(None, "--output", "-o", help="File to write (default stdout)."),
+) -> None:
+    """Write reviewer decisions as JSONL (text, label) for 'impartial train'.
+
+    Example: impartial export decisions -o decisions.jsonl
+    """
+    from pipeline.versions import export_decisions as rows_of
+
+    with session() as uow:
+        rows = rows_of(uow.session)
+        record(uow.session, "decisions.export", actor=cli_actor(), rows=len(rows))
+        uow.commit()
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    if output:
+        output.write_text(lines, encoding="utf-8")
+        err.print(f"wrote {len(rows)} rows to {output}")
+    else:
+        print(lines, end="")
 
 
 def register(app: typer.Typer) -> None:

@@ -25,3 +25,10 @@ def test_every_command_has_help_with_an_example() -> None:
         if not command.help or "Example: " not in command.help
     ]
     assert undocumented == []
+
+
+def test_no_two_modules_register_the_same_command_name() -> None:
+    names = [g.name for g in app.registered_groups] + [
+        c.name or c.callback.__name__ for c in app.registered_commands
+    ]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
