@@ -79,11 +79,15 @@ class Settings(BaseSettings):
         default=None, description="Signs session cookies; generated into data_dir when unset."
     )
     group_max_distance: float = Field(
-        default=0.08, ge=0, le=2, description="Cosine distance under which two posts of the "
+        default=0.08,
+        ge=0,
+        le=2,
+        description="Cosine distance under which two posts of the "
         "same person and category are cross-posted copies (when embeddings exist).",
     )
     cookie_https_only: bool | None = Field(
-        default=None, description="Send the session cookie over HTTPS only. Unset: on, unless "
+        default=None,
+        description="Send the session cookie over HTTPS only. Unset: on, unless "
         "the app is served on a loopback address.",
     )
     session_max_age_minutes: int = Field(default=480, ge=5, description="Session lifetime.")
