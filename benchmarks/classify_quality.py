@@ -16,10 +16,13 @@ import sys
 import time
 from pathlib import Path
 
+# Run as a script, this folder would come first on sys.path and benchmarks/queue.py would
+# shadow the standard library's queue module: put the project root there instead.
+sys.path.remove(str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._data import DATA, MAPS, read_rows, vectors
 from pipeline.assessor import Assessor, exemplar_index

@@ -18,9 +18,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import sqlalchemy as sa
-
+# Run as a script, this folder would come first on sys.path and benchmarks/queue.py would
+# shadow the standard library's queue module: put the project root there instead.
+sys.path.remove(str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import sqlalchemy as sa
 
 from benchmarks._data import DATA, read_rows
 from pipeline.assessor import exemplar_index

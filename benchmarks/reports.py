@@ -22,10 +22,13 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+# Run as a script, this folder would come first on sys.path and benchmarks/queue.py would
+# shadow the standard library's queue module: put the project root there instead.
+sys.path.remove(str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import sqlalchemy as sa
 from rich.console import Console
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline import reports
 from pipeline.config import Settings
