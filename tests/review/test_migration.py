@@ -25,4 +25,3 @@ def test_revision_0004_replaces_the_open_flag_index_and_reverts(engine) -> None:
             sa.text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_flag_queue_order'")
         )
     assert "risk DESC, created_at, id" in definition and "closed_at IS NULL" in definition
-
