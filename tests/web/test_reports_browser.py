@@ -46,7 +46,10 @@ def test_auditor_opens_a_report_with_its_chart(live_server, page, db, make, tmp_
     assert marker.count() == 1 and marker.text_content().endswith("<5")
     assert marker.locator("title").text_content().startswith("Comms · staff: suppressed")
     box = bars.first.bounding_box()
-    assert box is not None and box["height"] > 50  # drawn, with the stylesheet applied
+    assert box is not None and box["height"] > 50
+    # coloured by the stylesheet (inline styles would be refused by the CSP)
+    fill = bars.first.evaluate("el => getComputedStyle(el).fill")
+    assert fill == "rgb(31, 119, 180)"
     assert page.locator("#report-table tbody tr").count() == 2
     assert "Download CSV" in page.text_content("#csv")
     page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
