@@ -153,7 +153,12 @@ def write_reports(
 # How each report is drawn: x column, value columns, an optional pivot column, chart kind.
 CHARTS: dict[str, dict[str, Any]] = {
     "flags_by_category_week": {"x": "week", "pivot": "category", "y": ["flags"], "kind": "line"},
-    "flags_by_org_unit": {"kind": "table"},
+    "flags_by_org_unit": {
+        "x": "org_unit",
+        "pivot": "seniority_band",
+        "y": ["flags"],
+        "kind": "stacked-bar",
+    },
     "queue_backlog": {
         "x": "category",
         "y": ["under_1d", "d1_3", "d3_7", "over_7d"],

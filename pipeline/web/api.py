@@ -11,7 +11,8 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from pipeline import audit, audit_search, queue
+from pipeline import audit, audit_search, queue, reports
+from pipeline.web import reporting
 from pipeline.web.common import parse_day, run_selfcheck
 from pipeline.web.security import (
     AnyUser,
@@ -20,6 +21,7 @@ from pipeline.web.security import (
     DbSession,
     Employee,
     Lead,
+    ReportReader,
     Reviewer,
     csrf_token,
 )
@@ -193,6 +195,29 @@ def respond(flag_id: int, body: ResponseCreate, user: Employee, db: DbSession) -
 
 
 @router.post("/selfcheck", dependencies=[CsrfChecked])
-def selfcheck(body: SelfCheck, user: AnyUser) -> dict[str, Any]:
-    """Check a draft before posting; the draft is not stored (503 without a classifier)."""
-    return run_selfcheck(body.text, body.audience, body.seniority)
+def selfcheck(body: SelfCheck, user: AnyUser, db: DbSession) -> dict[str, Any]:
+    """Check a draft before posting: categories, risk, explanation and the reasonable-person
+    questions. The draft is neither stored nor logged."""
+    return run_selfcheck(body.text, body.audience, body.seniority, db)
+
+
+@router.get("/reports")
+def report_list(user: ReportReader) -> list[dict[str, str]]:
+    """The reports there are (auditor, lead, admin)."""
+    return [
+        {"name": r.name, "title": r.title, "description": r.description}
+        for r in reports.list_reports()
+    ]
+
+
+@router.get("/reports/{name}")
+def report(
+    request: Request,
+    name: str,
+    user: ReportReader,
+    db: DbSession,
+    date_from: str | None = Query(None, alias="from", description="First day, YYYY-MM-DD."),
+    date_to: str | None = Query(None, alias="to", description="Last day, YYYY-MM-DD, included."),
+) -> dict[str, Any]:
+    """One report over a period: columns, rows (small cells as "<5") and chart series; audited."""
+    return reporting.chart_data(request, db, user, name, date_from, date_to)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
 
+from pipeline import selfcheck
 from pipeline.db.models import AppUser
 from pipeline.web.app import templates
 from pipeline.web.security import csrf_token
@@ -31,21 +32,9 @@ def parse_day(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def run_selfcheck(text: str, audience: int | None, seniority: str | None) -> dict[str, Any]:
-    """Call ``pipeline.selfcheck.check_text`` when the classifier ships it, else 503."""
-    try:
-        selfcheck = importlib.import_module("pipeline.selfcheck")
-    except ImportError:
-        raise HTTPException(
-            503,
-            "the self-check is not available: this installation has no classifier "
-            "(pipeline.selfcheck) yet",
-        ) from None
-    result = selfcheck.check_text(text, audience=audience, seniority=seniority)
-    if hasattr(result, "as_dict"):
-        result = result.as_dict()
-    elif hasattr(result, "__dataclass_fields__"):
-        from dataclasses import asdict
-
-        result = asdict(result)
-    return result if isinstance(result, dict) else {"result": result}
+def run_selfcheck(
+    text: str, audience: int | None, seniority: str | None, session: Session | None = None
+) -> dict[str, Any]:
+    """The classifier's judgement of a draft (``pipeline.selfcheck.check_text``); the session is
+    only read (the live classifier's thresholds). Nothing is stored, nothing is audited."""
+    return selfcheck.check_text(text, audience=audience, seniority=seniority, session=session)

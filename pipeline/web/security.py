@@ -133,6 +133,7 @@ Lead = Annotated[AppUser, Depends(require("lead"))]
 Auditor = Annotated[AppUser, Depends(require("auditor"))]
 Admin = Annotated[AppUser, Depends(require("admin"))]
 Employee = Annotated[AppUser, Depends(require("employee"))]
+ReportReader = Annotated[AppUser, Depends(require("auditor", "lead", "admin"))]
 AnyUser = Annotated[AppUser, Depends(require(*ALL_ROLES))]
 
 

@@ -165,20 +165,6 @@ def test_employees_see_their_flags_and_their_contest_reaches_the_lead(db, make, 
     )
 
 
-def test_selfcheck_answers_503_while_no_classifier_is_installed(db, make, browser) -> None:
-    import importlib.util
-
-    employee = make.user("employee", person=make.person())
-    db.commit()
-    client = browser()
-    client.login(employee.email)
-    response = client.api("/api/selfcheck", {"text": "Vote Purple"})
-    if importlib.util.find_spec("pipeline.selfcheck") is None:
-        assert response.status_code == 503 and "not available" in response.json()["detail"]
-    else:
-        assert response.status_code == 200 and isinstance(response.json(), dict)
-
-
 def test_refused_requests_of_signed_in_users_are_audited(db, make, browser) -> None:
     me = make.person("Rae Viewer")
     own = make.flag(make.post(make.account(me), "my own post"))

@@ -1,0 +1,61 @@
+"""The Reports pages: the list, one report as a table with an SVG chart, its CSV download."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from pipeline import reports
+from pipeline.web import reporting
+from pipeline.web.charts import build_chart
+from pipeline.web.common import render
+from pipeline.web.security import DbSession, ReportReader
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/reports")
+def reports_index(request: Request, user: ReportReader) -> Response:
+    return render(request, "reports.html", user, reports=reports.list_reports())
+
+
+# before /reports/{name}: that pattern would also match "NAME.csv"
+@router.get("/reports/{name}.csv")
+def report_csv(
+    request: Request,
+    name: str,
+    user: ReportReader,
+    db: DbSession,
+    date_from: str | None = Query(None, alias="from"),
+    date_to: str | None = Query(None, alias="to"),
+) -> Response:
+    filename, body = reporting.csv_export(request, db, user, name, date_from, date_to)
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/reports/{name}")
+def report_page(
+    request: Request,
+    name: str,
+    user: ReportReader,
+    db: DbSession,
+    date_from: str | None = Query(None, alias="from"),
+    date_to: str | None = Query(None, alias="to"),
+) -> Response:
+    data = reporting.chart_data(request, db, user, name, date_from, date_to)
+    period = {"from": data["date_from"][:10], "to": date_to or data["date_to"][:10]}
+    return render(
+        request,
+        "report.html",
+        user,
+        report=data,
+        chart=build_chart(data["chart"]),
+        period=period,
+        query=urlencode(period),
+    )
