@@ -64,10 +64,13 @@ class Cascade:
         texts: list[str],
         contexts: Sequence[Context],
         stripped: Sequence[bool],
+        known: Sequence[bool] | None = None,
     ) -> dict[int, list[Judgement]]:
         """Judgements per classifier id; the explanation's ``scored_path`` says which model.
 
-        ``encode_full`` gives the full model's vectors (e.g. through the embedding cache)."""
+        ``encode_full`` gives the full model's vectors (e.g. through the embedding cache);
+        rows marked in ``known`` already have one stored, so the full model judges them (at
+        no model cost) whatever the screen says."""
         if not self.assessors or not texts:
             vectors = encode_full(texts)
             out = {
@@ -80,7 +83,10 @@ class Cascade:
             for cid, a in self.assessors.items()
         }
         _mark(out, "static screen")
-        rows = np.flatnonzero(self.uncertain(out)).tolist()
+        full_rows = self.uncertain(out)
+        if known is not None:
+            full_rows |= np.asarray(known, dtype=bool)
+        rows = np.flatnonzero(full_rows).tolist()
         self.rescored += len(rows)
         self.kept_static += len(texts) - len(rows)
         if rows:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from pipeline.assessor import Assessor, Judgement, exemplar_index
 from pipeline.cascade import Cascade
 from pipeline.db.models import Account, Assessment, Classifier, Flag, Person, Post
-from pipeline.embedding import Embedder, embed_cached, get_embedder
+from pipeline.embedding import Embedder, embed_cached, get_embedder, stored_vectors, text_hash
 from pipeline.guidance import Policy, load_policy
 from pipeline.risk import Context
 from pipeline.scoring import Head
@@ -199,8 +199,14 @@ def _assess_batch(
     summary.posts += len(rows)
     judged: dict[int, list[Judgement]]
     if cascade is not None:
+        stored = stored_vectors(session, embedder.model_id, [text_hash(t) for t in texts])
         judged = cascade.judge(
-            assessors, lambda t: embed_cached(session, embedder, t), texts, contexts, stripped
+            assessors,
+            lambda t: embed_cached(session, embedder, t),
+            texts,
+            contexts,
+            stripped,
+            known=[text_hash(t) in stored for t in texts],
         )
     else:
         vectors = embed_cached(session, embedder, texts)

@@ -165,3 +165,17 @@ def test_fast_path_setting_comes_from_the_environment(engine, db, account, setti
     settings_env.setenv("IMPARTIAL_FAST_PATH", "turbo")
     with pytest.raises(ValidationError, match="fast_path"):
         Settings()
+
+
+def test_posts_with_a_stored_full_vector_are_judged_by_the_full_model(engine, db, account):
+    add_posts(db, account, CLEAR)
+    full = FakeEmbedder()
+    assess_pending(engine, embedder=full, fast_path="off")  # stores every full vector
+    forget_output(db)  # a re-score, e.g. after a policy change
+    calls = full.calls
+    static = FakeEmbedder(dim=64, model_id="fake-static")
+    summary = assess_pending(engine, embedder=full, fast_path="cascade", static_embedder=static)
+    assert full.calls == calls  # nothing embedded again
+    assert summary.static_kept == 0
+    paths = {a.explanation["scored_path"] for a in db.scalars(sa.select(Assessment)).all()}
+    assert paths == {"full model"}
