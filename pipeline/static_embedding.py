@@ -9,14 +9,22 @@ A post's vector is then the normalized mean of its tokens' vectors: no transform
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from model2vec import StaticModel
+    from tokenizers import Tokenizer
 
 STATIC_SUFFIX = "-m2v"
 FORMAT_VERSION = 1
@@ -40,7 +48,9 @@ def sif_weights(n: int, coefficient: float = 1e-4) -> np.ndarray:
     return coefficient / (coefficient + proba)
 
 
-def token_vectors(model: str, *, max_tokens: int | None = None, batch_size: int = 1024) -> tuple:
+def token_vectors(
+    model: str, *, max_tokens: int | None = None, batch_size: int = 1024
+) -> tuple[np.ndarray, Tokenizer]:
     """Mean-pooled transformer output of each vocabulary token; ``(vectors, tokenizer)``.
 
     With ``max_tokens``, only the first tokens are run (the others get zero vectors): a small,
@@ -74,7 +84,9 @@ def token_vectors(model: str, *, max_tokens: int | None = None, batch_size: int 
     return out, tokenizer
 
 
-def distill(model: str, folder: Path, *, pca_dims: int | None = 256, max_tokens: int | None = None):
+def distill(
+    model: str, folder: Path, *, pca_dims: int | None = 256, max_tokens: int | None = None
+) -> StaticModel:
     """Distill ``model`` into a model2vec ``StaticModel`` saved in ``folder``; returns it."""
     from model2vec import StaticModel
     from sklearn.decomposition import PCA
@@ -88,25 +100,25 @@ def distill(model: str, folder: Path, *, pca_dims: int | None = 256, max_tokens:
         vectors = reduced
     vectors = (vectors * sif_weights(len(vectors))[:, None]).astype(np.float32)
     static = StaticModel(vectors, tokenizer, normalize=True, base_model_name=model)
-    folder.mkdir(parents=True, exist_ok=True)
-    static.save_pretrained(folder)
-    (folder / "impartial.json").write_text(
-        json.dumps(
-            {
-                "format": FORMAT_VERSION,
-                "model": model,
-                "pca_dims": pca_dims,
-                "max_tokens": max_tokens,
-            }
-        )
-    )
+    # Written aside then renamed, so a concurrent process never reads a half-written model.
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder.parent) as tmp:
+        staged = Path(tmp) / "model"
+        static.save_pretrained(staged)
+        marker = {"format": FORMAT_VERSION, "model": model, "pca_dims": pca_dims}
+        marker["max_tokens"] = max_tokens
+        (staged / "impartial.json").write_text(json.dumps(marker))
+        if folder.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a stale format
+        with contextlib.suppress(OSError):  # another process got there first: keep theirs
+            staged.rename(folder)
     return static
 
 
 class StaticEmbedder:
     """The ``Embedder`` protocol over a distilled static model (``model_id`` = model + -m2v)."""
 
-    def __init__(self, static, model_id: str) -> None:
+    def __init__(self, static: StaticModel, model_id: str) -> None:
         self.static = static
         self.model_id = model_id
         self.dim = int(static.dim)
