@@ -12,7 +12,6 @@ Uses a throwaway embedded PostgreSQL (or --database-url). The last line is one J
 Example: python benchmarks/classify_speed.py --json --limit 1000
 """
 
-# ruff: noqa: E402  (imports follow the sys.path fix below)
 from __future__ import annotations
 
 import argparse
@@ -24,13 +23,13 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+# Run as a script, this folder would come first on sys.path and benchmarks/queue.py would
+# shadow the standard library's queue module: put the project root there instead.
+sys.path.remove(str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import numpy as np
 import sqlalchemy as sa
-
-# The script's own folder would shadow the standard library (benchmarks/queue.py vs queue,
-# which joblib needs): put the repository root in its place.
-HERE = Path(__file__).resolve().parent
-sys.path[:] = [str(HERE.parent), *(p for p in sys.path if Path(p or ".").resolve() != HERE)]
 
 from benchmarks._data import DATA, MAPS, read_rows, vectors
 from pipeline.assessor import Assessor, exemplar_index
