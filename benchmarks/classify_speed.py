@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -28,10 +29,9 @@ from pathlib import Path
 sys.path.remove(str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np
 import sqlalchemy as sa
 
-from benchmarks._data import DATA, MAPS, read_rows, vectors
+from benchmarks._data import DATA, read_rows
 from pipeline.assessor import Assessor, exemplar_index
 from pipeline.cascade import Cascade
 from pipeline.classify import assess_pending
@@ -118,6 +118,8 @@ def forget(engine: sa.Engine, texts: list[str], model_id: str) -> None:
 
 def f1_loss(embedder, static, data: Path, cache_dir: Path | None) -> dict:
     """Shipped-policy macro-F1 on dev.jsonl: full model vs the cascade (same decision code)."""
+    from benchmarks._data import MAPS, vectors
+
     policy = load_policy()
     dev = read_rows(data / "dev.jsonl")
     labels = [r["label"] for r in dev]
@@ -148,7 +150,7 @@ def f1_loss(embedder, static, data: Path, cache_dir: Path | None) -> dict:
         # what clean traffic would cost: the share of benign-labelled posts re-scored
         "rescored_share_benign_rows": round(
             float(
-                np.mean(
+                statistics.mean(
                     [
                         j.explanation["scored_path"] == "full model"
                         for j, y in zip(fast, labels, strict=True)
