@@ -2,6 +2,11 @@
 ``SentenceTransformer.encode`` on the same texts in the same run, and a second pass after the
 assessments are dropped (a re-score, e.g. after a policy change) that must run no model.
 
+The fast path (``fast_path="cascade"``) is timed on the same chunks in the same rounds:
+``speedup`` is its assess-stage posts/s over the full model's, and ``f1_loss`` is the shipped
+policy's macro-F1 on all of dev.jsonl with the full model minus with the cascade (the label
+mapping of classify_quality.py).
+
 Uses a throwaway embedded PostgreSQL (or --database-url). The last line is one JSON object.
 
 Example: python benchmarks/classify_speed.py --json --limit 1000
@@ -12,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -26,12 +32,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import sqlalchemy as sa
 
 from benchmarks._data import DATA, read_rows
-from pipeline.assessor import exemplar_index
+from pipeline.assessor import Assessor, exemplar_index
+from pipeline.cascade import Cascade
 from pipeline.classify import assess_pending
+from pipeline.config import get_settings
+from pipeline.datasets import parse_mapping
 from pipeline.db import embedded, migrate
-from pipeline.db.models import Account, Assessment, Flag, Person, Post
-from pipeline.embedding import embed_cached, get_embedder
+from pipeline.db.models import Account, Assessment, Embedding, Flag, Person, Post
+from pipeline.embedding import embed_cached, get_embedder, text_hash
+from pipeline.evaluate import metrics, predict_label
 from pipeline.guidance import load_policy
+from pipeline.risk import Context
+from pipeline.static_embedding import get_static_embedder
 
 
 def add_account(engine: sa.Engine) -> int:
@@ -88,6 +100,70 @@ def raw_encode(embedder, texts: list[str]) -> float:
     return len(texts) / (time.perf_counter() - started)
 
 
+def forget(engine: sa.Engine, texts: list[str], model_id: str) -> None:
+    """Drop the assessments, flags and full-model vectors of ``texts`` (not timed)."""
+    hashes = [hashlib.sha256(t.encode()).hexdigest() for t in texts]
+    policy = load_policy()
+    embedded_hashes = [text_hash(policy.strip_disclaimers(t)) for t in texts]
+    with engine.begin() as conn:
+        posts = sa.select(Post.id).where(Post.content_hash.in_(hashes))
+        conn.execute(sa.delete(Flag).where(Flag.post_id.in_(posts)))
+        conn.execute(sa.delete(Assessment).where(Assessment.post_id.in_(posts)))
+        conn.execute(
+            sa.delete(Embedding).where(
+                Embedding.model_id == model_id, Embedding.content_hash.in_(embedded_hashes)
+            )
+        )
+
+
+def f1_loss(embedder, static, data: Path, cache_dir: Path | None) -> dict:
+    """Shipped-policy macro-F1 on dev.jsonl: full model vs the cascade (same decision code)."""
+    from benchmarks._data import MAPS, vectors
+
+    policy = load_policy()
+    dev = read_rows(data / "dev.jsonl")
+    labels = [r["label"] for r in dev]
+    mapping = parse_mapping(MAPS, labels)
+    names = sorted(mapping, key=lambda k: (not mapping[k], k))
+    texts = [policy.strip_disclaimers(r["text"]) for r in dev]
+    full_vectors = vectors(embedder, texts, cache_dir)
+    thresholds = {c: policy.threshold(c) for c in policy.categories}
+    full = {
+        0: Assessor(policy, exemplar_index(policy, embedder.model_id, embedder.encode), thresholds)
+    }
+    row_of = {t: i for i, t in enumerate(texts)}
+    cascade = Cascade.build(full, static, get_settings().fast_path_band)
+    fast = cascade.judge(
+        full,
+        lambda t: full_vectors[[row_of[x] for x in t]],
+        texts,
+        [Context()] * len(texts),
+        [False] * len(texts),
+    )[0]
+    slow = full[0].judge(texts, full_vectors)
+    f1_full = metrics(labels, [predict_label(j.scores, thresholds, mapping) for j in slow], names)
+    f1_fast = metrics(labels, [predict_label(j.scores, thresholds, mapping) for j in fast], names)
+    return {
+        "full": f1_full["macro_f1"],
+        "fast": f1_fast["macro_f1"],
+        "rescored_share": round(cascade.rescored / len(texts), 3),
+        # what clean traffic would cost: the share of benign-labelled posts re-scored
+        "rescored_share_benign_rows": round(
+            float(
+                statistics.mean(
+                    [
+                        j.explanation["scored_path"] == "full model"
+                        for j, y in zip(fast, labels, strict=True)
+                        if not mapping.get(y)
+                    ]
+                )
+            ),
+            3,
+        ),
+        "flags_differ": sum(a.flagged != b.flagged for a, b in zip(slow, fast, strict=True)),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true")
@@ -95,6 +171,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=1000, help="Posts to assess.")
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--chunk", type=int, default=200, help="Posts per paired round.")
+    parser.add_argument("--cache-dir", type=Path, default=None, help="Reuse dev embeddings.")
     args = parser.parse_args()
     texts = [r["text"] for r in read_rows(args.data / "dev.jsonl")][: args.limit]
     with tempfile.TemporaryDirectory() as tmp:
@@ -105,21 +182,33 @@ def main() -> None:
         policy = load_policy()
         embedder = get_embedder()
         raw_encode(embedder, texts[:64])  # warm-up
+        started = time.perf_counter()
+        static = get_static_embedder()  # distilled into data_dir on first use
+        static_load_s = time.perf_counter() - started
+        static.encode(texts[:64])
         # The exemplar vectors are embedded once per policy version (and cached in the
         # database); build them before timing, like the model load.
         with sa.orm.Session(engine) as session:
             exemplar_index(policy, embedder.model_id, lambda t: embed_cached(session, embedder, t))
             session.commit()
-        # Paired rounds: each chunk is encoded raw, then assessed (new posts), so a busy
-        # machine slows both sides alike.
-        raw_s = stage_s = 0.0
-        model_calls = assessed = flags = 0
+        # Paired rounds: each chunk is encoded raw, assessed by the cascade, forgotten, then
+        # assessed by the full model (new posts), so a busy machine slows all sides alike.
+        raw_s = stage_s = fast_s = 0.0
+        model_calls = assessed = flags = fast_calls = fast_flags = 0
         for start in range(0, len(texts), args.chunk):
             chunk = texts[start : start + args.chunk]
             load_posts(engine, account, chunk, start)
             raw_s += len(chunk) / raw_encode(embedder, chunk)
             started = time.perf_counter()
-            summary = assess_pending(engine, embedder=embedder)
+            fast = assess_pending(
+                engine, embedder=embedder, fast_path="cascade", static_embedder=static
+            )
+            fast_s += time.perf_counter() - started
+            fast_calls += fast.model_calls
+            fast_flags += fast.flags_created
+            forget(engine, chunk, embedder.model_id)
+            started = time.perf_counter()
+            summary = assess_pending(engine, embedder=embedder, fast_path="off")
             stage_s += time.perf_counter() - started
             model_calls += summary.model_calls
             assessed += summary.assessed
@@ -130,11 +219,12 @@ def main() -> None:
             conn.execute(sa.delete(Flag))
             conn.execute(sa.delete(Assessment))
         started = time.perf_counter()
-        second = assess_pending(engine, embedder=embedder)
+        second = assess_pending(engine, embedder=embedder, fast_path="off")
         second_rate = len(texts) / (time.perf_counter() - started)
         engine.dispose()
         if not args.database_url:
             embedded.stop(Path(tmp))
+    quality = f1_loss(embedder, static, args.data, args.cache_dir)
     result = {
         "posts": len(texts),
         "baseline_encode_posts_per_s": round(baseline, 1),
@@ -146,7 +236,20 @@ def main() -> None:
         "second_pass_speedup": round(second_rate / baseline, 2),
         "assessed": assessed,
         "flags_created": flags,
-        "targets": {"ratio": 0.85, "model_calls_second_pass": 0},
+        "fast_path": "cascade",
+        "fast_assess_posts_per_s": round(len(texts) / fast_s, 1),
+        "speedup": round(stage_s / fast_s, 3),
+        "fast_model_calls": fast_calls,
+        "fast_flags_created": fast_flags,
+        "fast_band": get_settings().fast_path_band,
+        "static_model_load_s": round(static_load_s, 1),
+        "f1_loss": round(quality["full"] - quality["fast"], 4),
+        "f1_full": quality["full"],
+        "f1_fast": quality["fast"],
+        "f1_rescored_share": quality["rescored_share"],
+        "f1_rescored_share_benign_rows": quality["rescored_share_benign_rows"],
+        "f1_posts_flags_differ": quality["flags_differ"],
+        "targets": {"ratio": 0.85, "model_calls_second_pass": 0, "speedup": 3.0, "f1_loss": 0.01},
     }
     if not args.json:
         print(

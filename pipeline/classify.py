@@ -13,9 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from pipeline.assessor import Assessor, exemplar_index
+from pipeline.assessor import Assessor, Judgement, exemplar_index
+from pipeline.cascade import Cascade
 from pipeline.db.models import Account, Assessment, Classifier, Flag, Person, Post
-from pipeline.embedding import Embedder, embed_cached, get_embedder
+from pipeline.embedding import Embedder, embed_cached, get_embedder, stored_vectors, text_hash
 from pipeline.guidance import Policy, load_policy
 from pipeline.risk import Context
 from pipeline.scoring import Head
@@ -29,6 +30,8 @@ class AssessSummary:
     flags_created: int = 0
     model_calls: int = 0
     posts: int = 0
+    fast_path: str = "off"
+    static_kept: int = 0  # posts judged from the static screen alone (fast path)
     by_classifier: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -120,9 +123,15 @@ def assess_pending(
     progress: Progress | None = None,
     embedder: Embedder | None = None,
     policy: Policy | None = None,
+    fast_path: str | None = None,
+    static_embedder: Embedder | None = None,
 ) -> AssessSummary:
     """Assess every post whose current text has no assessment by the live (and shadow)
-    classifiers; flags only from the live one. Commits batch by batch."""
+    classifiers; flags only from the live one. Commits batch by batch.
+
+    ``fast_path`` (default ``Settings.fast_path``): "cascade" screens posts with the static
+    twin of the model (``static_embedder``, default the distilled one) and runs the full model
+    only on posts near or over a threshold (see ``pipeline.cascade``)."""
     from pipeline.config import get_settings
     from pipeline.db.engine import get_engine
 
@@ -143,6 +152,14 @@ def assess_pending(
         embedder = embedder or get_embedder()
         calls_before = embedder.calls
         assessors = {c.id: assessor_for(session, c, embedder, policy) for c in classifiers}
+        cascade = None
+        summary.fast_path = fast_path or settings.fast_path
+        if summary.fast_path == "cascade":
+            if static_embedder is None:
+                from pipeline.static_embedding import get_static_embedder
+
+                static_embedder = get_static_embedder()
+            cascade = Cascade.build(assessors, static_embedder, settings.fast_path_band)
         session.commit()
         total = session.scalar(
             sa.select(sa.func.count()).select_from(Post).where(Post.text.is_not(None))
@@ -153,11 +170,15 @@ def assess_pending(
             if not rows:
                 break
             last_id = rows[-1][0]
-            _assess_batch(session, rows, classifiers, assessors, live.id, policy, embedder, summary)
+            _assess_batch(
+                session, rows, classifiers, assessors, live.id, policy, embedder, summary, cascade
+            )
             session.commit()
             if progress:
                 progress(summary.posts, total or summary.posts)
         summary.model_calls = embedder.calls - calls_before
+        if cascade is not None:
+            summary.static_kept = cascade.kept_static
     return summary
 
 
@@ -170,14 +191,31 @@ def _assess_batch(
     policy: Policy,
     embedder: Embedder,
     summary: AssessSummary,
+    cascade: Cascade | None = None,
 ) -> None:
     texts = [policy.strip_disclaimers(r[1]) for r in rows]
     stripped = [t != (r[1] or "").strip() for t, r in zip(texts, rows, strict=True)]
-    vectors = embed_cached(session, embedder, texts)
     contexts = [Context(audience=r[3], seniority=r[4], org_unit=r[5]) for r in rows]
     summary.posts += len(rows)
+    judged: dict[int, list[Judgement]]
+    if cascade is not None:
+        stored = stored_vectors(session, embedder.model_id, [text_hash(t) for t in texts])
+        judged = cascade.judge(
+            assessors,
+            lambda t: embed_cached(session, embedder, t),
+            texts,
+            contexts,
+            stripped,
+            known=[text_hash(t) in stored for t in texts],
+        )
+    else:
+        vectors = embed_cached(session, embedder, texts)
+        judged = {
+            c.id: assessors[c.id].judge(texts, vectors, contexts, stripped=stripped)
+            for c in classifiers
+        }
     for classifier in classifiers:
-        judgements = assessors[classifier.id].judge(texts, vectors, contexts, stripped=stripped)
+        judgements = judged[classifier.id]
         values = [
             {
                 "post_id": r[0],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -65,6 +66,19 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(default=64, ge=1)
     policy_file: Path | None = Field(
         default=None, description="Policy file to use instead of the shipped one."
+    )
+    fast_path: Literal["off", "cascade"] = Field(
+        default="off",
+        description="'cascade': a static (model2vec) twin of the model, distilled into data_dir "
+        "on first use, scores every post; posts with a category score within fast_path_band "
+        "of its threshold, or over it, are re-scored by the full model. 'off': full model only.",
+    )
+    fast_path_band: float = Field(
+        default=0.2,
+        ge=0,
+        le=1,
+        description="How far under a threshold a static score still sends the post to the "
+        "full model (cascade only).",
     )
 
     # --- review queue ----------------------------------------------------------------------

@@ -117,6 +117,21 @@ def get_embedder() -> Embedder:
     return _load(settings.model, settings.embed_batch_size)
 
 
+def stored_vectors(session: Session, model_id: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+    """The stored vectors of ``model_id`` for those of ``hashes`` (text hashes) it has."""
+    unique = list(dict.fromkeys(hashes))
+    found: dict[str, np.ndarray] = {}
+    for start in range(0, len(unique), 1000):
+        chunk = unique[start : start + 1000]
+        rows = session.execute(
+            select(Embedding.content_hash, Embedding.vector).where(
+                Embedding.model_id == model_id, Embedding.content_hash.in_(chunk)
+            )
+        )
+        found.update({h: np.asarray(v, dtype=np.float32) for h, v in rows})
+    return found
+
+
 def embed_cached(session: Session, embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
     """Vectors for ``texts``, reading stored ones and embedding (once) only the missing texts.
 
@@ -124,15 +139,7 @@ def embed_cached(session: Session, embedder: Embedder, texts: Sequence[str]) -> 
     """
     hashes = [text_hash(t) for t in texts]
     unique = list(dict.fromkeys(hashes))
-    found: dict[str, np.ndarray] = {}
-    for start in range(0, len(unique), 1000):
-        chunk = unique[start : start + 1000]
-        rows = session.execute(
-            select(Embedding.content_hash, Embedding.vector).where(
-                Embedding.model_id == embedder.model_id, Embedding.content_hash.in_(chunk)
-            )
-        )
-        found.update({h: np.asarray(v, dtype=np.float32) for h, v in rows})
+    found = stored_vectors(session, embedder.model_id, unique)
     missing = [h for h in unique if h not in found]
     if missing:
         first_text = {h: t for h, t in zip(hashes, texts, strict=True)}
