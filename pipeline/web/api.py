@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from pipeline import audit, audit_search, queue, reports
 from pipeline.web import reporting
-from pipeline.web.common import parse_day, run_selfcheck
+from pipeline.web.common import AuditFilters, run_selfcheck
 from pipeline.web.security import (
     AnyUser,
     Auditor,
@@ -152,27 +152,11 @@ def reveal(flag_id: int, user: Lead, db: DbSession) -> dict[str, Any]:
 def audit_events(
     user: Auditor,
     db: DbSession,
-    action: str | None = None,
-    actor: str | None = None,
-    subject_type: str | None = None,
-    subject_id: str | None = None,
-    person_id: int | None = None,
-    date_from: str | None = None,
-    date_to: str | None = None,
+    query: AuditFilters,
     limit: int = Query(200, ge=1, le=10_000),
 ) -> list[dict[str, Any]]:
     """Search the audit log (auditor); the search itself is audited."""
-    events = audit_search.search(
-        db,
-        action=action,
-        actor=actor,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        person_id=person_id,
-        date_from=parse_day(date_from),
-        date_to=parse_day(date_to),
-        limit=limit,
-    )
+    events = audit_search.search(db, **query.filters(), limit=limit)
     audit.record(
         db, "audit.search", actor=f"user:{user.email}", actor_user_id=user.id, results=len(events)
     )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
@@ -38,3 +39,30 @@ def run_selfcheck(
     """The classifier's judgement of a draft (``pipeline.selfcheck.check_text``); the session is
     only read (the live classifier's thresholds). Nothing is stored, nothing is audited."""
     return selfcheck.check_text(text, audience=audience, seniority=seniority, session=session)
+
+
+@dataclass
+class AuditQuery:
+    """The audit search's query parameters, shared by the page, its CSV export and the API."""
+
+    action: str | None = None
+    actor: str | None = None
+    subject_type: str | None = None
+    subject_id: str | None = None
+    person_id: int | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+
+    def filters(self) -> dict[str, Any]:
+        return {
+            "action": self.action or None,
+            "actor": self.actor or None,
+            "subject_type": self.subject_type or None,
+            "subject_id": self.subject_id or None,
+            "person_id": self.person_id,
+            "date_from": parse_day(self.date_from),
+            "date_to": parse_day(self.date_to),
+        }
+
+
+AuditFilters = Annotated[AuditQuery, Depends()]

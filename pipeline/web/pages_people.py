@@ -9,30 +9,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from pipeline import audit, audit_search, queue, users
 from pipeline.db.models import SENIORITY_BANDS
-from pipeline.web.common import parse_day, render, run_selfcheck
+from pipeline.web.common import AuditFilters, render, run_selfcheck
 from pipeline.web.security import Admin, AnyUser, Auditor, CsrfChecked, DbSession, Employee
 
 router = APIRouter(include_in_schema=False)
-
-
-def _filters(
-    action: str | None,
-    actor: str | None,
-    subject_type: str | None,
-    subject_id: str | None,
-    person_id: int | None,
-    date_from: str | None,
-    date_to: str | None,
-) -> dict:
-    return {
-        "action": action or None,
-        "actor": actor or None,
-        "subject_type": subject_type or None,
-        "subject_id": subject_id or None,
-        "person_id": person_id,
-        "date_from": parse_day(date_from),
-        "date_to": parse_day(date_to),
-    }
 
 
 @router.get("/audit")
@@ -40,16 +20,9 @@ def audit_page(
     request: Request,
     user: Auditor,
     db: DbSession,
-    action: str | None = None,
-    actor: str | None = None,
-    subject_type: str | None = None,
-    subject_id: str | None = None,
-    person_id: int | None = None,
-    date_from: str | None = None,
-    date_to: str | None = None,
+    query: AuditFilters,
 ) -> Response:
-    filters = _filters(action, actor, subject_type, subject_id, person_id, date_from, date_to)
-    events = audit_search.search(db, **filters)
+    events = audit_search.search(db, **query.filters())
     audit.record(
         db, "audit.search", actor=f"user:{user.email}", actor_user_id=user.id, results=len(events)
     )
@@ -62,16 +35,9 @@ def audit_export(
     request: Request,
     user: Auditor,
     db: DbSession,
-    action: str | None = None,
-    actor: str | None = None,
-    subject_type: str | None = None,
-    subject_id: str | None = None,
-    person_id: int | None = None,
-    date_from: str | None = None,
-    date_to: str | None = None,
+    query: AuditFilters,
 ) -> Response:
-    filters = _filters(action, actor, subject_type, subject_id, person_id, date_from, date_to)
-    events = audit_search.search(db, **filters, limit=10_000)
+    events = audit_search.search(db, **query.filters(), limit=10_000)
     audit.record(
         db, "audit.export", actor=f"user:{user.email}", actor_user_id=user.id, rows=len(events)
     )
