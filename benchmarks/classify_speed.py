@@ -19,8 +19,8 @@ import hashlib
 import json
 import statistics
 import sys
-import tempfile
 import time
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -174,8 +174,8 @@ def main() -> None:
     parser.add_argument("--cache-dir", type=Path, default=None, help="Reuse dev embeddings.")
     args = parser.parse_args()
     texts = [r["text"] for r in read_rows(args.data / "dev.jsonl")][: args.limit]
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.database_url or embedded.start(Path(tmp), cleanup_mode="stop")
+    server = nullcontext(args.database_url) if args.database_url else embedded.temporary()
+    with server as url:
         engine = sa.create_engine(url)
         migrate.upgrade(engine)
         account = add_account(engine)
@@ -222,8 +222,6 @@ def main() -> None:
         second = assess_pending(engine, embedder=embedder, fast_path="off")
         second_rate = len(texts) / (time.perf_counter() - started)
         engine.dispose()
-        if not args.database_url:
-            embedded.stop(Path(tmp))
     quality = f1_loss(embedder, static, args.data, args.cache_dir)
     result = {
         "posts": len(texts),

@@ -27,7 +27,6 @@ import logging
 import multiprocessing
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -215,8 +214,7 @@ def main() -> None:
         conn.send(command)
         return conn.recv()
 
-    with tempfile.TemporaryDirectory(prefix="impartial-bench-") as tmp:
-        url = embedded.start(Path(tmp), cleanup_mode="delete")
+    with embedded.temporary("impartial-bench-") as url:
         engine = sa.create_engine(url, pool_size=args.hosts + 2, max_overflow=4)
         migrate.upgrade(engine)
         started = time.perf_counter()

@@ -16,10 +16,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
+from contextlib import nullcontext
 from pathlib import Path
 
 # Run as a script, this folder would come first on sys.path and benchmarks/queue.py would
@@ -191,8 +191,8 @@ def main() -> None:
     parser.add_argument("--reviewers", type=int, default=REVIEWERS, help="Concurrent reviewers.")
     args = parser.parse_args()
     set_reviewers(args.reviewers)
-    with tempfile.TemporaryDirectory(prefix="impartial-bench-") as tmp:
-        url = args.database_url or embedded.start(Path(tmp), cleanup_mode="delete")
+    server = nullcontext(args.database_url) if args.database_url else embedded.temporary()
+    with server as url:
         engines = {}
         for label, size in (("10k", args.small), ("1m", args.large)):
             engines[label] = make_database(url, f"impartial_bench_{label}")

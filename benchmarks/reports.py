@@ -17,7 +17,6 @@ import argparse
 import json
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -149,8 +148,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="Timed runs per report.")
     args = parser.parse_args()
     settings = Settings()
-    with tempfile.TemporaryDirectory() as tmp:
-        engine = sa.create_engine(embedded.start(Path(tmp), cleanup_mode="delete"))
+    with embedded.temporary("impartial-bench-") as url:
+        engine = sa.create_engine(url)
         migrate.upgrade(engine)
         with engine.begin() as conn:
             conn.execute(sa.text(SETUP))

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import atexit
 import logging
+import tempfile
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg2
@@ -64,6 +67,17 @@ def stop(data_dir: Path) -> bool:
     server.stop()
     _forget(server)
     return True
+
+
+@contextmanager
+def temporary(prefix: str = "impartial-") -> Iterator[str]:
+    """A throwaway server in a temporary folder (benchmarks): stopped and removed at exit."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        url = start(Path(folder), cleanup_mode="stop")
+        try:
+            yield url
+        finally:
+            stop(Path(folder))
 
 
 def _forget(server) -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import psutil
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
@@ -42,3 +43,22 @@ def test_configured_url_is_used_as_given(database_url: str) -> None:
 
 def database_url_of(settings: Settings) -> str:
     return resolve_url(settings)
+
+
+def test_a_temporary_server_is_stopped_and_removed_at_exit() -> None:
+    with embedded.temporary("impartial-test-tmp-") as url:
+        folder = Path(make_url(url).query["host"]).parent
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            assert conn.scalar(sa.text("SELECT 1")) == 1
+        engine.dispose()
+        pid = int((folder / "pg" / "postmaster.pid").read_text().split()[0])
+    assert not folder.exists()
+    assert not _running(pid)
+
+
+def _running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
