@@ -12,10 +12,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from pipeline import audit
 from pipeline.config import get_settings
 from pipeline.db.models import AppUser, Flag
-from pipeline.queue.common import REVIEW_ROLES, actor, get_flag, now, owner_of, require_role
+from pipeline.queue.common import (
+    REVIEW_ROLES,
+    audit_flag,
+    get_flag,
+    now,
+    owner_of,
+    require_role,
+)
 from pipeline.queue.errors import Conflict
 
 CLAIM_SQL = text(
@@ -59,14 +65,12 @@ def claim_next(session: Session, reviewer: AppUser, *, at: datetime | None = Non
         return None
     flag = session.get(Flag, flag_id, populate_existing=True)
     assert flag is not None
-    audit.record(
+    audit_flag(
         session,
         "flag.claim",
-        actor=actor(reviewer),
-        actor_user_id=reviewer.id,
-        subject_type="flag",
-        subject_id=flag.id,
-        person_id=owner_of(session, flag),
+        reviewer,
+        flag.id,
+        owner_of(session, flag),
         lease_until=lease_until.isoformat(),
     )
     return flag
@@ -82,14 +86,12 @@ def release(
         raise Conflict(f"flag {flag_id} is not claimed by you")
     flag.claimed_by_id = None
     flag.lease_expires_at = None
-    audit.record(
+    audit_flag(
         session,
         "flag.release",
-        actor=actor(reviewer),
-        actor_user_id=reviewer.id,
-        subject_type="flag",
-        subject_id=flag.id,
-        person_id=owner_of(session, flag),
+        reviewer,
+        flag.id,
+        owner_of(session, flag),
     )
     session.flush()
     return flag

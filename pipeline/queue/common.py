@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pipeline import audit
 from pipeline.db.models import Account, AppUser, Flag, Post
 from pipeline.queue.errors import NotAllowed, NotFound
 
@@ -19,6 +21,27 @@ def now(at: datetime | None = None) -> datetime:
 
 def actor(user: AppUser) -> str:
     return f"user:{user.email}"
+
+
+def audit_flag(
+    session: Session,
+    action: str,
+    user: AppUser,
+    flag_id: int,
+    person_id: int | None,
+    **details: Any,
+) -> None:
+    """Audit what a user did to a flag (the person is the one the flag is about)."""
+    audit.record(
+        session,
+        action,
+        actor=actor(user),
+        actor_user_id=user.id,
+        subject_type="flag",
+        subject_id=flag_id,
+        person_id=person_id,
+        **details,
+    )
 
 
 def require_role(user: AppUser, *roles: str) -> None:

@@ -11,13 +11,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline import audit
 from pipeline.db.models import CATEGORIES, AppUser, Flag, Review
 from pipeline.errors import InputError
 from pipeline.queue.claims import holds_claim
 from pipeline.queue.common import (
     REVIEW_ROLES,
-    actor,
+    audit_flag,
     check_no_conflict,
     get_flag,
     now,
@@ -91,14 +90,12 @@ def record_decision(
         flag.lease_expires_at = None
     session.add_all(reviews)
     session.flush()
-    audit.record(
+    audit_flag(
         session,
         "flag.reopen" if decision == "reopen" else "flag.decide",
-        actor=actor(user),
-        actor_user_id=user.id,
-        subject_type="flag",
-        subject_id=flags[0].id,
-        person_id=owner_of(session, flags[0]),
+        user,
+        flags[0].id,
+        owner_of(session, flags[0]),
         stage=stage,
         decision=decision,
         clause=clause,

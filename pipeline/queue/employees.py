@@ -8,10 +8,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from pipeline import audit
 from pipeline.db.models import AppUser, EmployeeResponse
 from pipeline.errors import InputError
-from pipeline.queue.common import actor, get_flag, now, owner_of, require_role
+from pipeline.queue.common import audit_flag, get_flag, now, owner_of, require_role
 from pipeline.queue.errors import NotFound
 from pipeline.queue.status import status_of
 
@@ -90,13 +89,11 @@ def respond(
     response = EmployeeResponse(flag_id=flag.id, user_id=user.id, kind=kind, body=body)
     session.add(response)
     session.flush()
-    audit.record(
+    audit_flag(
         session,
         f"employee.{kind}",
-        actor=actor(user),
-        actor_user_id=user.id,
-        subject_type="flag",
-        subject_id=flag.id,
-        person_id=user.person_id,
+        user,
+        flag.id,
+        user.person_id,
     )
     return response

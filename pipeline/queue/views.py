@@ -14,10 +14,9 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from pipeline import audit
 from pipeline.db.models import Account, AppUser, Assessment, EmployeeResponse, Flag, Person, Post
 from pipeline.queue.claims import holds_claim
-from pipeline.queue.common import actor, check_no_conflict, get_flag, now, require_role
+from pipeline.queue.common import audit_flag, check_no_conflict, get_flag, now, require_role
 from pipeline.queue.errors import NotAllowed
 from pipeline.queue.status import flag_status
 
@@ -167,14 +166,12 @@ def view_flag(
     )
     if user.role == "lead":
         view.responses = responses_for(session, flag.id)
-    audit.record(
+    audit_flag(
         session,
         "flag.view",
-        actor=actor(user),
-        actor_user_id=user.id,
-        subject_type="flag",
-        subject_id=flag.id,
-        person_id=owner.id if owner else None,
+        user,
+        flag.id,
+        owner.id if owner else None,
     )
     return view
 
@@ -201,14 +198,12 @@ def reveal_identity(
     post = session.get(Post, flag.post_id)
     account = session.get(Account, post.account_id)
     owner = session.get(Person, account.owner_id) if account.owner_id else None
-    audit.record(
+    audit_flag(
         session,
         "identity.reveal",
-        actor=actor(lead),
-        actor_user_id=lead.id,
-        subject_type="flag",
-        subject_id=flag.id,
-        person_id=owner.id if owner else None,
+        lead,
+        flag.id,
+        owner.id if owner else None,
     )
     return {
         "flag_id": flag.id,
