@@ -51,6 +51,13 @@ class Assessor:
     head: Head | None = None
     version: str = "shipped"
 
+    def score_matrix(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+        """Category scores only (rows = texts, columns = ``policy.categories``)."""
+        texts = list(texts)
+        feats = compute_features(vectors, texts, self.policy, self.index)
+        scores, _, _ = score_texts(vectors, feats, self.policy, self.head, texts)
+        return np.stack([scores[c] for c in self.policy.categories], axis=1)
+
     def judge(
         self,
         texts: Sequence[str],

@@ -1,112 +1,213 @@
-"""The fast path: a static embedding screens every post, the full model re-scores the uncertain.
+"""The fast path: a shallow screen scores every post, the full model re-scores the uncertain.
 
-A post keeps its static judgement only when, for every classifier, every category's static
-score is more than ``band`` under its threshold; any post near or over a threshold is judged
-again from the full model's vector, so its flags always come from the full model. Classifiers
-with a trained head read the full model's embedding space, so while one is live or in shadow,
-every post goes to the full model.
+The screen is the model's first layers, mean-pooled and mapped into the full model's embedding
+space by a ridge regression, so every classifier (the shipped policy or a trained head) judges
+the screen's vectors exactly as it judges the full model's. Calibration measures, on texts
+whose full-model vectors are known (the policy's exemplars and recent posts from the embedding
+cache), how far each category's full-model score falls from the screen's, with cross-fitted
+maps so that no text calibrates a map that saw it. Per classifier and category, a band holds
+``coverage`` of those differences on each side of the screen's score.
+
+A post whose screen score for some category lies inside the band around that category's
+threshold (or whose two highest flagged categories are too close to order) is judged again
+from the full model's vector; every other post keeps the screen's judgement, which the full
+model reaches too on ``coverage`` of such texts. The explanation's ``scored_path`` says which.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+from sklearn.linear_model import Ridge
+from sklearn.model_selection import KFold
 
-from pipeline.assessor import Assessor, Judgement, exemplar_index
+from pipeline.assessor import Assessor, Judgement
 from pipeline.embedding import Embedder
+from pipeline.guidance import Policy
 from pipeline.risk import Context
 
 Encode = Callable[[list[str]], np.ndarray]
+SCREEN = "screen"
+FULL = "full model"
+# Under this many calibration posts, the exemplars calibrate the bands too.
+MIN_POSTS_FOR_BANDS = 200
+
+
+def normalized(x: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return (x / norms).astype(np.float32)
+
+
+def exemplar_fragments(policy: Policy) -> list[str]:
+    """The policy's exemplars, their sentences and their halves: short texts the full model
+    embeds once per policy version, so the screen can be calibrated before any post exists."""
+    texts: list[str] = []
+    for category in (*policy.categories, "benign"):
+        for _, text in policy.exemplars(category):
+            texts.append(text)
+            texts += [s for s in re.split(r"(?<=[.!?])\s+|,\s+", text) if len(s.split()) >= 3]
+            words = text.split()
+            if len(words) > 6:
+                texts += [" ".join(words[: len(words) // 2]), " ".join(words[len(words) // 2 :])]
+    return list(dict.fromkeys(texts))
+
+
+@dataclass
+class Screen:
+    """Shallow vectors mapped linearly into the full model's space."""
+
+    encoder: Embedder
+    coef: np.ndarray  # (shallow dim, full dim)
+    intercept: np.ndarray
+
+    @classmethod
+    def fit(cls, encoder: Embedder, shallow: np.ndarray, full: np.ndarray, alpha: float = 1.0):
+        ridge = Ridge(alpha=alpha).fit(shallow, full)
+        coef = np.asarray(ridge.coef_, dtype=np.float32).T
+        return cls(encoder, coef, np.asarray(ridge.intercept_, dtype=np.float32))
+
+    def map(self, shallow: np.ndarray) -> np.ndarray:
+        return normalized(shallow @ self.coef + self.intercept)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self.map(self.encoder.encode(list(texts)))
 
 
 @dataclass
 class Cascade:
-    """Static twin of the model and a static assessor per classifier id."""
+    """A fitted screen and, per classifier id, a ``(below, above)`` band per category."""
 
-    embedder: Embedder
-    assessors: dict[int, Assessor]
-    band: float
+    screen: Screen
+    bands: dict[int, dict[str, tuple[float, float]]]
+    calibration: dict[str, float | int] = field(default_factory=dict)
     rescored: int = 0
-    kept_static: int = 0
+    kept: int = 0
 
     @classmethod
-    def build(cls, full: dict[int, Assessor], embedder: Embedder, band: float) -> Cascade:
-        """Static assessors twinning ``full`` (exemplars embedded by the static model, which
-        is cheap enough not to be cached in the database)."""
-        static: dict[int, Assessor] = {}
-        for cid, assessor in full.items():
-            if assessor.head is not None:
-                continue
-            index = exemplar_index(assessor.policy, embedder.model_id, embedder.encode)
-            static[cid] = Assessor(
-                assessor.policy, index, assessor.thresholds, None, assessor.version
+    def calibrate(
+        cls,
+        assessors: dict[int, Assessor],
+        encoder: Embedder,
+        texts: Sequence[str],
+        full_vectors: np.ndarray,
+        *,
+        coverage: float,
+        is_post: Sequence[bool] | None = None,
+        folds: int = 5,
+        alpha: float = 1.0,
+    ) -> Cascade:
+        """Fit the screen on ``texts`` (with their full-model vectors) and the bands at
+        ``coverage``; ``is_post`` marks real posts, which alone set the bands when there are
+        enough of them (an exemplar matches itself, so its scores are not typical)."""
+        texts = list(texts)
+        if len(texts) < folds * 2:
+            raise ValueError(f"the fast path needs at least {folds * 2} calibration texts")
+        shallow = encoder.encode(texts)
+        crossed = np.empty_like(full_vectors, dtype=np.float32)
+        for train, test in KFold(folds, shuffle=True, random_state=0).split(shallow):
+            part = Screen.fit(encoder, shallow[train], full_vectors[train], alpha)
+            crossed[test] = part.map(shallow[test])
+        posts = np.asarray(is_post if is_post is not None else [False] * len(texts), dtype=bool)
+        rows = posts if posts.sum() >= MIN_POSTS_FOR_BANDS else np.ones(len(texts), dtype=bool)
+        bands: dict[int, dict[str, tuple[float, float]]] = {}
+        for cid, assessor in assessors.items():
+            sub = [t for t, keep in zip(texts, rows, strict=True) if keep]
+            gap = assessor.score_matrix(sub, full_vectors[rows]) - assessor.score_matrix(
+                sub, crossed[rows]
             )
-        if len(static) < len(full):
-            static = {}  # a trained head is in use: the full model judges everything
-        return cls(embedder, static, band)
+            bands[cid] = {
+                c: (
+                    max(0.0, float(np.quantile(gap[:, k], coverage))),
+                    max(0.0, float(np.quantile(-gap[:, k], coverage))),
+                )
+                for k, c in enumerate(assessor.policy.categories)
+            }
+        screen = Screen.fit(encoder, shallow, full_vectors, alpha)
+        stats = {"texts": len(texts), "posts": int(posts.sum()), "coverage": coverage}
+        return cls(screen, bands, stats)
 
-    def uncertain(self, judgements: dict[int, list[Judgement]]) -> np.ndarray:
-        """Rows where some classifier has a static score within ``band`` of a threshold."""
+    def uncertain(self, judgements: dict[int, list[Judgement]], thresholds) -> np.ndarray:
+        """Rows that some classifier cannot settle from the screen's scores."""
         n = len(next(iter(judgements.values())))
         out = np.zeros(n, dtype=bool)
         for cid, rows in judgements.items():
-            thresholds = self.assessors[cid].thresholds
+            bands, limits = self.bands[cid], thresholds[cid]
             for i, j in enumerate(rows):
-                out[i] |= any(s >= thresholds.get(c, 1.01) - self.band for c, s in j.scores.items())
+                if out[i]:
+                    continue
+                near = any(
+                    limits.get(c, 1.01) - bands[c][0] < s < limits.get(c, 1.01) + bands[c][1]
+                    for c, s in j.scores.items()
+                )
+                if not near and len(j.flagged) > 1:  # which flag is on top could change
+                    a, b = j.flagged[:2]
+                    near = j.scores[a] - j.scores[b] < bands[a][1] + bands[b][0]
+                out[i] = near
         return out
 
     def judge(
         self,
-        full: dict[int, Assessor],
+        assessors: dict[int, Assessor],
         encode_full: Encode,
         texts: list[str],
         contexts: Sequence[Context],
         stripped: Sequence[bool],
         known: Sequence[bool] | None = None,
     ) -> dict[int, list[Judgement]]:
-        """Judgements per classifier id; the explanation's ``scored_path`` says which model.
+        """Judgements per classifier id, each marked with the ``scored_path`` that made it.
 
         ``encode_full`` gives the full model's vectors (e.g. through the embedding cache);
         rows marked in ``known`` already have one stored, so the full model judges them (at
         no model cost) whatever the screen says."""
-        if not self.assessors or not texts:
-            vectors = encode_full(texts)
-            out = {
-                cid: a.judge(texts, vectors, contexts, stripped=stripped) for cid, a in full.items()
-            }
-            return _mark(out, "full model")
-        vectors = self.embedder.encode(texts)
-        out = {
-            cid: a.judge(texts, vectors, contexts, stripped=stripped)
-            for cid, a in self.assessors.items()
-        }
-        _mark(out, "static screen")
-        full_rows = self.uncertain(out)
-        if known is not None:
-            full_rows |= np.asarray(known, dtype=bool)
-        rows = np.flatnonzero(full_rows).tolist()
-        self.rescored += len(rows)
-        self.kept_static += len(texts) - len(rows)
-        if rows:
-            sub = [texts[i] for i in rows]
-            full_vectors = encode_full(sub)
-            for cid, assessor in full.items():
-                again = assessor.judge(
-                    sub,
-                    full_vectors,
-                    [contexts[i] for i in rows],
-                    stripped=[stripped[i] for i in rows],
+        if not texts:
+            return {cid: [] for cid in assessors}
+        known_rows = np.asarray(known if known is not None else [False] * len(texts), dtype=bool)
+        out: dict[int, list[Judgement]] = {cid: [None] * len(texts) for cid in assessors}  # type: ignore[list-item]
+        fresh = np.flatnonzero(~known_rows).tolist()
+        if fresh:
+            sub = [texts[i] for i in fresh]
+            vectors = self.screen.encode(sub)
+            screened = {
+                cid: _mark(
+                    a.judge(
+                        sub,
+                        vectors,
+                        [contexts[i] for i in fresh],
+                        stripped=[stripped[i] for i in fresh],
+                    ),
+                    SCREEN,
                 )
-                _mark({cid: again}, "full model")
-                for i, j in zip(rows, again, strict=True):
+                for cid, a in assessors.items()
+            }
+            thresholds = {cid: a.thresholds for cid, a in assessors.items()}
+            unsure = self.uncertain(screened, thresholds)
+            for cid, rows in screened.items():
+                for k, i in enumerate(fresh):
+                    if not unsure[k]:
+                        out[cid][i] = rows[k]
+            self.kept += int((~unsure).sum())
+        full_rows = [i for i in range(len(texts)) if out[next(iter(assessors))][i] is None]
+        self.rescored += len(full_rows)
+        if full_rows:
+            sub = [texts[i] for i in full_rows]
+            vectors = encode_full(sub)
+            for cid, a in assessors.items():
+                again = a.judge(
+                    sub,
+                    vectors,
+                    [contexts[i] for i in full_rows],
+                    stripped=[stripped[i] for i in full_rows],
+                )
+                for i, j in zip(full_rows, _mark(again, FULL), strict=True):
                     out[cid][i] = j
         return out
 
 
-def _mark(judgements: dict[int, list[Judgement]], path: str) -> dict[int, list[Judgement]]:
-    for rows in judgements.values():
-        for j in rows:
-            j.explanation["scored_path"] = path
+def _mark(judgements: list[Judgement], path: str) -> list[Judgement]:
+    for j in judgements:
+        j.explanation["scored_path"] = path
     return judgements

@@ -4,17 +4,19 @@ and create flags for categories over threshold (live classifier only).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from pipeline.assessor import Assessor, Judgement, exemplar_index
-from pipeline.cascade import Cascade
+from pipeline.cascade import Cascade, exemplar_fragments
 from pipeline.db.models import Account, Assessment, Classifier, Flag, Person, Post
 from pipeline.embedding import Embedder, embed_cached, get_embedder, stored_vectors, text_hash
 from pipeline.guidance import Policy, load_policy
@@ -22,6 +24,7 @@ from pipeline.risk import Context
 from pipeline.scoring import Head
 
 Progress = Callable[[int, int], None]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -31,7 +34,7 @@ class AssessSummary:
     model_calls: int = 0
     posts: int = 0
     fast_path: str = "off"
-    static_kept: int = 0  # posts judged from the static screen alone (fast path)
+    screen_kept: int = 0  # posts judged from the fast path's screen alone
     by_classifier: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -116,6 +119,54 @@ def _pending(session: Session, classifier_ids: list[int], after_id: int, limit: 
     return list(session.execute(query))
 
 
+def calibration_set(
+    session: Session, policy: Policy, full: Embedder, posts: int
+) -> tuple[list[str], np.ndarray, list[bool]]:
+    """Texts with full-model vectors for the fast path's calibration: the policy's exemplars
+    and fragments of them (embedded once per policy version, then cached) and up to ``posts``
+    recent posts whose vector the embedding cache already holds; ``(texts, vectors, is_post)``."""
+    seeds = exemplar_fragments(policy)
+    vectors = [embed_cached(session, full, seeds)]
+    texts, is_post = list(seeds), [False] * len(seeds)
+    if posts:
+        recent = session.scalars(
+            sa.select(Post.text)
+            .where(Post.text.is_not(None), Post.text_purged_at.is_(None))
+            .order_by(Post.id.desc())
+            .limit(posts * 4)
+        ).all()
+        stripped = list(dict.fromkeys(policy.strip_disclaimers(t) for t in recent))
+        stripped = [t for t in stripped if t not in set(seeds)]
+        stored = stored_vectors(session, full.model_id, [text_hash(t) for t in stripped])
+        found = [t for t in stripped if text_hash(t) in stored][:posts]
+        if found:
+            texts += found
+            is_post += [True] * len(found)
+            vectors.append(np.stack([stored[text_hash(t)] for t in found]))
+    return texts, np.concatenate(vectors).astype(np.float32), is_post
+
+
+def build_cascade(
+    session: Session,
+    assessors: dict[int, Assessor],
+    policy: Policy,
+    full: Embedder,
+    screen: Embedder,
+) -> Cascade:
+    """Calibrate the fast path's screen for these classifiers (see ``pipeline.cascade``)."""
+    from pipeline.config import get_settings
+
+    settings = get_settings()
+    texts, vectors, is_post = calibration_set(
+        session, policy, full, settings.fast_path_calibration_posts
+    )
+    cascade = Cascade.calibrate(
+        assessors, screen, texts, vectors, coverage=settings.fast_path_coverage, is_post=is_post
+    )
+    log.info("fast path calibrated on %s", cascade.calibration)
+    return cascade
+
+
 def assess_pending(
     engine: sa.Engine | None = None,
     *,
@@ -124,24 +175,33 @@ def assess_pending(
     embedder: Embedder | None = None,
     policy: Policy | None = None,
     fast_path: str | None = None,
-    static_embedder: Embedder | None = None,
+    screen: Embedder | None = None,
+    cascade: Cascade | None = None,
 ) -> AssessSummary:
     """Assess every post whose current text has no assessment by the live (and shadow)
     classifiers; flags only from the live one. Commits batch by batch.
 
-    ``fast_path`` (default ``Settings.fast_path``): "cascade" screens posts with the static
-    twin of the model (``static_embedder``, default the distilled one) and runs the full model
-    only on posts near or over a threshold (see ``pipeline.cascade``)."""
+    ``fast_path`` (default ``Settings.fast_path``): "cascade" scores posts with a shallow
+    ``screen`` and runs the full model (``embedder``; by default the fast path's models of
+    ``get_fast_embedders``) only on posts the screen cannot settle (see ``pipeline.cascade``);
+    a ``cascade`` already calibrated for the same classifiers may be passed in."""
     from pipeline.config import get_settings
     from pipeline.db.engine import get_engine
 
     engine = engine or get_engine()
     settings = get_settings()
-    batch_size = batch_size or max(settings.embed_batch_size * 4, 64)
     policy = policy or load_policy()
-    summary = AssessSummary()
+    summary = AssessSummary(fast_path=fast_path or settings.fast_path)
+    fast = summary.fast_path == "cascade"
+    # The fast path re-scores a part of each batch: larger batches keep the model's batches full.
+    batch_size = batch_size or (512 if fast else max(settings.embed_batch_size * 4, 64))
     with Session(engine, expire_on_commit=False) as session:
-        model_id = embedder.model_id if embedder else settings.model
+        if fast and embedder is None:
+            from pipeline.embedding import get_fast_embedders
+
+            embedder, screen = get_fast_embedders()
+        # "model@bf16" and the like are the same model to a classifier version
+        model_id = embedder.model_id.split("@")[0] if embedder else settings.model
         live = ensure_live_classifier(session, policy=policy, model_id=model_id)
         shadows = list(session.scalars(sa.select(Classifier).where(Classifier.status == "shadow")))
         session.commit()
@@ -152,15 +212,12 @@ def assess_pending(
         embedder = embedder or get_embedder()
         calls_before = embedder.calls
         assessors = {c.id: assessor_for(session, c, embedder, policy) for c in classifiers}
-        cascade = None
-        summary.fast_path = fast_path or settings.fast_path
-        if summary.fast_path == "cascade":
-            if static_embedder is None:
-                from pipeline.static_embedding import get_static_embedder
-
-                static_embedder = get_static_embedder()
-            cascade = Cascade.build(assessors, static_embedder, settings.fast_path_band)
+        if fast and cascade is None:
+            if screen is None:
+                raise ValueError("the cascade needs a screen model")
+            cascade = build_cascade(session, assessors, policy, embedder, screen)
         session.commit()
+        kept_before = cascade.kept if fast and cascade is not None else 0
         total = session.scalar(
             sa.select(sa.func.count()).select_from(Post).where(Post.text.is_not(None))
         )
@@ -171,14 +228,22 @@ def assess_pending(
                 break
             last_id = rows[-1][0]
             _assess_batch(
-                session, rows, classifiers, assessors, live.id, policy, embedder, summary, cascade
+                session,
+                rows,
+                classifiers,
+                assessors,
+                live.id,
+                policy,
+                embedder,
+                summary,
+                cascade if fast else None,
             )
             session.commit()
             if progress:
                 progress(summary.posts, total or summary.posts)
         summary.model_calls = embedder.calls - calls_before
-        if cascade is not None:
-            summary.static_kept = cascade.kept_static
+        if fast and cascade is not None:
+            summary.screen_kept = cascade.kept - kept_before
     return summary
 
 

@@ -69,16 +69,29 @@ class Settings(BaseSettings):
     )
     fast_path: Literal["off", "cascade"] = Field(
         default="off",
-        description="'cascade': a static (model2vec) twin of the model, distilled into data_dir "
-        "on first use, scores every post; posts with a category score within fast_path_band "
-        "of its threshold, or over it, are re-scored by the full model. 'off': full model only.",
+        description="'cascade': a screen (the model's first fast_path_layers layers, mapped into "
+        "the full model's space) scores every post; a post with any category score within "
+        "the calibrated band of its threshold is re-scored by the full model (bfloat16 where "
+        "the CPU supports it). 'off': the full model in float32 scores every post.",
     )
-    fast_path_band: float = Field(
-        default=0.2,
+    fast_path_layers: int = Field(
+        default=1, ge=1, le=12, description="Transformer layers the cascade's screen runs."
+    )
+    fast_path_coverage: float = Field(
+        default=0.9,
+        gt=0.5,
+        lt=1,
+        description="Share of calibration texts whose full-model score lies inside the band "
+        "around the screen's score: higher sends more posts to the full model.",
+    )
+    fast_path_calibration_posts: int = Field(
+        default=5000,
         ge=0,
-        le=1,
-        description="How far under a threshold a static score still sends the post to the "
-        "full model (cascade only).",
+        description="Recent posts with a stored full-model vector that calibrate the screen, "
+        "beside the policy's exemplars.",
+    )
+    fast_path_batch_size: int = Field(
+        default=16, ge=1, description="Texts per model batch on the fast path."
     )
 
     # --- review queue ----------------------------------------------------------------------

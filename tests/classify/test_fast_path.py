@@ -1,24 +1,28 @@
-"""The fast path: a static twin screens posts, the full model re-scores the uncertain ones."""
+"""The fast path: a shallow screen scores posts, the full model re-scores those it can't settle."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
 import sqlalchemy as sa
 from pydantic import ValidationError
 
-from pipeline import static_embedding
-from pipeline.classify import assess_pending
+from pipeline.assessor import Judgement
+from pipeline.cascade import FULL, SCREEN, Cascade, Screen, exemplar_fragments
+from pipeline.classify import (
+    assess_pending,
+    assessor_for,
+    build_cascade,
+    calibration_set,
+    ensure_live_classifier,
+)
 from pipeline.config import Settings, get_settings
-from pipeline.db.models import Assessment, Embedding, Flag
-from pipeline.embedding import DEFAULT_MODEL, FakeEmbedder
+from pipeline.db.models import Assessment, Classifier, Embedding, Flag
+from pipeline.embedding import DEFAULT_MODEL, FakeEmbedder, bf16_supported, get_fast_embedders
+from pipeline.guidance import load_policy
 from tests.classify.conftest import add_post
-
-# A tiny vocabulary (the most frequent few thousand word pieces) keeps distillation quick.
-TINY_VOCABULARY = 6000
 
 CLEAR = [
     "You stupid fucking idiot, shut your mouth, you worthless piece of shit.",
@@ -30,18 +34,18 @@ CLEAR = [
 ]
 
 
-@pytest.fixture(scope="session")
-def tiny_static(tmp_path_factory) -> static_embedding.StaticEmbedder:
-    folder = tmp_path_factory.mktemp("static") / "minilm-m2v"
-    return static_embedding.load_static(DEFAULT_MODEL, folder, max_tokens=TINY_VOCABULARY)
-
-
 @pytest.fixture
 def settings_env(monkeypatch) -> Iterator[pytest.MonkeyPatch]:
     get_settings.cache_clear()
     yield monkeypatch
     monkeypatch.undo()
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def fakes() -> tuple[FakeEmbedder, FakeEmbedder]:
+    """A fake full model and a fake, coarser screen (fewer hashed dimensions)."""
+    return FakeEmbedder(), FakeEmbedder(dim=48, model_id="fake-screen")
 
 
 def add_posts(db, account, texts: list[str]) -> list[int]:
@@ -63,119 +67,186 @@ def forget_output(db) -> None:
     db.commit()
 
 
-def test_static_twin_is_distilled_once_then_loaded(tiny_static, tmp_path_factory, monkeypatch):
-    vectors = tiny_static.encode(["the government will vote on the new plan", "hello there"])
-    assert vectors.shape == (2, 256)
-    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
-    assert tiny_static.model_id == f"{DEFAULT_MODEL}-m2v"
-    folder = next(Path(tmp_path_factory.getbasetemp()).glob("static*/minilm-m2v"))
-
-    def no_distill(*args, **kwargs):
-        raise AssertionError("distilled again")
-
-    monkeypatch.setattr(static_embedding, "distill", no_distill)
-    again = static_embedding.load_static(DEFAULT_MODEL, folder)
-    assert np.allclose(again.encode(["hello there"]), vectors[1:], atol=1e-6)
+def cascade_for(db, full, screen) -> tuple[Cascade, int]:
+    policy = load_policy()
+    live = ensure_live_classifier(db, policy=policy, model_id=full.model_id)
+    db.commit()
+    assessors = {live.id: assessor_for(db, live, full, policy)}
+    return build_cascade(db, assessors, policy, full, screen), live.id
 
 
-def test_cascade_keeps_only_clearly_clean_posts_static(engine, db, account):
+def judgement(scores: dict[str, float], threshold: float = 0.5) -> Judgement:
+    flagged = sorted((c for c, s in scores.items() if s >= threshold), key=lambda c: -scores[c])
+    return Judgement(scores, 0.0, {}, {}, flagged)
+
+
+def test_uncertain_rows_are_those_near_a_threshold_or_with_close_flags():
+    bands = {"a": (0.1, 0.05), "b": (0.1, 0.05)}
+    cascade = Cascade(screen=None, bands={1: bands})  # type: ignore[arg-type]
+    rows = [
+        judgement({"a": 0.2, "b": 0.1}),  # clearly under both thresholds
+        judgement({"a": 0.45, "b": 0.1}),  # within 0.1 under a's threshold
+        judgement({"a": 0.53, "b": 0.1}),  # within 0.05 over it
+        judgement({"a": 0.9, "b": 0.1}),  # clearly over
+        judgement({"a": 0.9, "b": 0.85}),  # both clearly over, too close to order
+        judgement({"a": 0.99, "b": 0.6}),  # both over, order settled
+    ]
+    mask = cascade.uncertain({1: rows}, {1: {"a": 0.5, "b": 0.5}})
+    assert mask.tolist() == [False, True, True, False, True, False]
+
+
+def test_calibration_needs_enough_texts(fakes):
+    full, screen = fakes
+    with pytest.raises(ValueError, match="at least 10 calibration texts"):
+        Cascade.calibrate({}, screen, ["a b c"] * 3, full.encode(["a b c"] * 3), coverage=0.9)
+
+
+def test_exemplar_fragments_cover_every_exemplar_and_more():
+    policy = load_policy()
+    fragments = exemplar_fragments(policy)
+    exemplars = {t for c in (*policy.categories, "benign") for _, t in policy.exemplars(c)}
+    assert exemplars <= set(fragments)
+    assert len(fragments) > 2 * len(exemplars)
+    assert len(fragments) == len(set(fragments))
+
+
+def test_calibration_reads_recent_posts_with_a_stored_full_vector(engine, db, account, fakes):
+    full, _ = fakes
+    add_posts(db, account, CLEAR)
+    assess_pending(engine, embedder=full, fast_path="off")  # stores the posts' vectors
+    texts, vectors, is_post = calibration_set(db, load_policy(), full, posts=4)
+    assert sum(is_post) == 4  # capped, newest first
+    assert set(t for t, p in zip(texts, is_post, strict=True) if p) == set(CLEAR[-4:])
+    assert vectors.shape == (len(texts), full.dim)
+    assert np.allclose(vectors[-4:], full.encode(texts[-4:]), atol=1e-6)
+    none = calibration_set(db, load_policy(), full, posts=0)
+    assert not any(none[2])
+
+
+def test_cascade_keeps_only_posts_the_screen_settles(engine, db, account, fakes):
+    full, screen = fakes
     ids = add_posts(db, account, CLEAR)
-    full, static = FakeEmbedder(), FakeEmbedder(dim=64, model_id="fake-static")
-    summary = assess_pending(engine, embedder=full, fast_path="cascade", static_embedder=static)
+    cascade, live_id = cascade_for(db, full, screen)
+    calls = full.calls
+    summary = assess_pending(
+        engine, embedder=full, fast_path="cascade", screen=screen, cascade=cascade
+    )
     assert summary.fast_path == "cascade"
-    assert static.calls >= len(ids)
-    band = get_settings().fast_path_band
     rows = db.scalars(sa.select(Assessment)).all()
-    kept = [a for a in rows if a.explanation["scored_path"] == "static screen"]
-    rescored = [a for a in rows if a.explanation["scored_path"] == "full model"]
+    kept = [a for a in rows if a.explanation["scored_path"] == SCREEN]
+    rescored = [a for a in rows if a.explanation["scored_path"] == FULL]
     assert len(kept) + len(rescored) == len(ids)
-    assert summary.static_kept == len(kept) >= 1
-    for a in kept:  # the static screen only keeps posts clearly under every threshold
-        cats = a.explanation["categories"]
-        assert all(cats[c]["score"] < cats[c]["threshold"] - band for c in cats)
-    flagged = flags_by_post(db)
-    assert {a.post_id for a in rescored} >= set(flagged)
-    # the full model ran on the re-scored posts only (plus the policy's exemplars)
-    stored = db.scalar(
-        sa.select(sa.func.count()).select_from(Embedding).where(Embedding.model_id == "fake-bow")
-    )
-    assert summary.model_calls == stored
-    assert (
-        db.scalar(
-            sa.select(sa.func.count())
-            .select_from(Embedding)
-            .where(Embedding.model_id == "fake-static")
-        )
-        == 0
-    )
+    assert summary.screen_kept == len(kept)
+    assert full.calls - calls == summary.model_calls == len(rescored)
+    bands = cascade.bands[live_id]
+    for a in kept:  # the screen keeps a post only when every score is clear of its band
+        for c, info in a.explanation["categories"].items():
+            below, above = bands[c]
+            assert not info["threshold"] - below < info["score"] < info["threshold"] + above
+    stored = db.scalars(
+        sa.select(Embedding.model_id).where(Embedding.model_id == screen.model_id)
+    ).all()
+    assert stored == []  # screen vectors are never cached
 
 
-def test_cascade_flags_match_the_full_model_on_clear_posts(
-    engine, db, account, real_embedder, tiny_static
+def test_higher_coverage_sends_more_posts_to_the_full_model(
+    engine, db, account, fakes, settings_env
 ):
+    full, screen = fakes
+    add_posts(db, account, CLEAR * 3)
+    rescored = []
+    for coverage in ("0.6", "0.99"):
+        settings_env.setenv("IMPARTIAL_FAST_PATH_COVERAGE", coverage)
+        get_settings.cache_clear()
+        forget_output(db)
+        db.execute(sa.delete(Embedding))
+        db.commit()
+        summary = assess_pending(engine, embedder=full, fast_path="cascade", screen=screen)
+        rescored.append(summary.posts - summary.screen_kept)
+    assert rescored[0] <= rescored[1]
+    assert rescored[1] > 0
+
+
+def test_cascade_flags_match_the_full_model_on_clear_posts(engine, db, account, real_embedder):
     ids = add_posts(db, account, CLEAR)
-    cascade = assess_pending(
-        engine, embedder=real_embedder, fast_path="cascade", static_embedder=tiny_static
-    )
+    fast_full, screen = get_fast_embedders()
+    cascade = assess_pending(engine, embedder=fast_full, fast_path="cascade", screen=screen)
     fast_flags = flags_by_post(db)
-    paths = {
-        a.post_id: a.explanation["scored_path"] for a in db.scalars(sa.select(Assessment)).all()
-    }
     assert cascade.assessed == len(ids)
-    assert all(paths[p] == "full model" for p in fast_flags)
     forget_output(db)
     full = assess_pending(engine, embedder=real_embedder, fast_path="off")
     assert full.assessed == len(ids)
     assert flags_by_post(db) == fast_flags
     assert set(fast_flags) >= set(ids[:3])  # the vulgar, partisan and promotional posts
     assert not set(fast_flags) & set(ids[3:])
+    # one classifier version, whatever the precision of the model that ran
+    assert db.scalars(sa.select(Classifier.model_id)).all() == [DEFAULT_MODEL]
 
 
-def test_a_wide_band_sends_every_post_to_the_full_model(engine, db, account, settings_env):
-    settings_env.setenv("IMPARTIAL_FAST_PATH_BAND", "1")
-    ids = add_posts(db, account, CLEAR)
-    static = FakeEmbedder(dim=64, model_id="fake-static")
-    summary = assess_pending(
-        engine, embedder=FakeEmbedder(), fast_path="cascade", static_embedder=static
-    )
-    paths = [a.explanation["scored_path"] for a in db.scalars(sa.select(Assessment)).all()]
-    assert paths == ["full model"] * len(ids)
-    assert summary.static_kept == 0
+def test_fast_models_are_the_configured_model_in_fast_precision(real_embedder):
+    fast_full, screen = get_fast_embedders()
+    suffix = "@bf16" if bf16_supported() else ""
+    assert fast_full.model_id == DEFAULT_MODEL + suffix
+    assert screen.model_id == f"{DEFAULT_MODEL}@L1{suffix}"
+    exact, fast = real_embedder.encode(CLEAR), fast_full.encode(CLEAR)
+    assert np.allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
+    assert (exact * fast).sum(axis=1).min() > 0.995
+    shallow = screen.encode(CLEAR)
+    assert shallow.shape == (len(CLEAR), fast_full.dim)
+    assert (exact * shallow).sum(axis=1).max() < 0.99  # one layer is not the model
 
 
-def test_fast_path_off_is_the_plain_full_model(engine, db, account, settings_env):
+def test_screen_maps_into_the_full_space(fakes):
+    full, screen = fakes
+    texts = exemplar_fragments(load_policy())[:400]
+    fitted = Screen.fit(screen, screen.encode(texts), full.encode(texts))
+    mapped = fitted.encode(texts[:50])
+    assert mapped.shape == (50, full.dim)
+    assert np.allclose(np.linalg.norm(mapped, axis=1), 1.0, atol=1e-5)
+    raw = (full.encode(texts[:50]) * mapped).sum(axis=1)
+    assert raw.mean() > 0.5  # a fitted map lands near the full model's vectors
+
+
+def test_fast_path_off_is_the_plain_full_model(engine, db, account, fakes, settings_env):
     settings_env.delenv("IMPARTIAL_FAST_PATH", raising=False)
+    full, screen = fakes
     add_posts(db, account, CLEAR)
-    static = FakeEmbedder(dim=64, model_id="fake-static")
-    summary = assess_pending(engine, embedder=FakeEmbedder(), static_embedder=static)
+    summary = assess_pending(engine, embedder=full, screen=screen)
     assert summary.fast_path == "off"
-    assert static.calls == 0
+    assert screen.calls == 0
     assert summary.model_calls >= len(CLEAR)
     for a in db.scalars(sa.select(Assessment)).all():
         assert "scored_path" not in a.explanation
 
 
-def test_fast_path_setting_comes_from_the_environment(engine, db, account, settings_env):
+def test_fast_path_setting_comes_from_the_environment(engine, db, account, fakes, settings_env):
     settings_env.setenv("IMPARTIAL_FAST_PATH", "cascade")
+    full, screen = fakes
     add_posts(db, account, CLEAR[:2])
-    static = FakeEmbedder(dim=64, model_id="fake-static")
-    summary = assess_pending(engine, embedder=FakeEmbedder(), static_embedder=static)
+    summary = assess_pending(engine, embedder=full, screen=screen)
     assert summary.fast_path == "cascade"
-    assert static.calls >= 2
+    assert screen.calls >= 2
     settings_env.setenv("IMPARTIAL_FAST_PATH", "turbo")
     with pytest.raises(ValidationError, match="fast_path"):
         Settings()
+    settings_env.setenv("IMPARTIAL_FAST_PATH", "cascade")
+    settings_env.setenv("IMPARTIAL_FAST_PATH_COVERAGE", "1.5")
+    with pytest.raises(ValidationError, match="fast_path_coverage"):
+        Settings()
 
 
-def test_posts_with_a_stored_full_vector_are_judged_by_the_full_model(engine, db, account):
+def test_posts_with_a_stored_full_vector_are_judged_by_the_full_model(engine, db, account, fakes):
+    full, screen = fakes
     add_posts(db, account, CLEAR)
-    full = FakeEmbedder()
     assess_pending(engine, embedder=full, fast_path="off")  # stores every full vector
     forget_output(db)  # a re-score, e.g. after a policy change
-    calls = full.calls
-    static = FakeEmbedder(dim=64, model_id="fake-static")
-    summary = assess_pending(engine, embedder=full, fast_path="cascade", static_embedder=static)
+    cascade, _ = cascade_for(db, full, screen)
+    calls, screened = full.calls, screen.calls
+    summary = assess_pending(
+        engine, embedder=full, fast_path="cascade", screen=screen, cascade=cascade
+    )
     assert full.calls == calls  # nothing embedded again
-    assert summary.static_kept == 0
+    assert screen.calls == screened  # and the screen had nothing to do
+    assert summary.screen_kept == 0
     paths = {a.explanation["scored_path"] for a in db.scalars(sa.select(Assessment)).all()}
-    assert paths == {"full model"}
+    assert paths == {FULL}
