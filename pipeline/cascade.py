@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from sklearn.linear_model import Ridge
@@ -30,6 +31,7 @@ from pipeline.guidance import Policy
 from pipeline.risk import Context
 
 Encode = Callable[[list[str]], np.ndarray]
+Store = Callable[[list[str], np.ndarray], None]
 SCREEN = "screen"
 FULL = "full model"
 # Under this many calibration posts, the exemplars calibrate the bands too.
@@ -75,6 +77,15 @@ class Screen:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         return self.map(self.encoder.encode(list(texts)))
+
+    def start(self, texts: Sequence[str]) -> tuple[np.ndarray, Any]:
+        """Mapped vectors, and what the full model needs to finish these texts (``None``
+        when the screen is a separate model: the full model then starts from the text)."""
+        start = getattr(self.encoder, "start", None)
+        if start is None:
+            return self.encode(texts), None
+        shallow, partial = start(list(texts))
+        return self.map(shallow), partial
 
 
 @dataclass
@@ -157,20 +168,24 @@ class Cascade:
         contexts: Sequence[Context],
         stripped: Sequence[bool],
         known: Sequence[bool] | None = None,
+        store: Store | None = None,
     ) -> dict[int, list[Judgement]]:
         """Judgements per classifier id, each marked with the ``scored_path`` that made it.
 
-        ``encode_full`` gives the full model's vectors (e.g. through the embedding cache);
-        rows marked in ``known`` already have one stored, so the full model judges them (at
-        no model cost) whatever the screen says."""
+        ``encode_full`` gives the full model's vectors from text (e.g. through the embedding
+        cache); rows marked in ``known`` already have one stored, so the full model judges
+        them (at no model cost) whatever the screen says. When the screen is the first stage
+        of the full model, the uncertain rows are finished from the screen's states and their
+        vectors handed to ``store`` (e.g. the embedding cache)."""
         if not texts:
             return {cid: [] for cid in assessors}
         known_rows = np.asarray(known if known is not None else [False] * len(texts), dtype=bool)
-        out: dict[int, list[Judgement]] = {cid: [None] * len(texts) for cid in assessors}  # type: ignore[list-item]
+        out: dict[int, list[Any]] = {cid: [None] * len(texts) for cid in assessors}
+        full_vectors: dict[int, np.ndarray] = {}
         fresh = np.flatnonzero(~known_rows).tolist()
         if fresh:
             sub = [texts[i] for i in fresh]
-            vectors = self.screen.encode(sub)
+            vectors, partial = self.screen.start(sub)
             screened = {
                 cid: _mark(
                     a.judge(
@@ -183,26 +198,36 @@ class Cascade:
                 )
                 for cid, a in assessors.items()
             }
-            thresholds = {cid: a.thresholds for cid, a in assessors.items()}
-            unsure = self.uncertain(screened, thresholds)
+            unsure = self.uncertain(screened, {cid: a.thresholds for cid, a in assessors.items()})
             for cid, rows in screened.items():
                 for k, i in enumerate(fresh):
                     if not unsure[k]:
                         out[cid][i] = rows[k]
             self.kept += int((~unsure).sum())
+            if partial is not None and unsure.any():
+                again = np.flatnonzero(unsure).tolist()
+                finished = self.screen.encoder.finish(partial, again)
+                if store is not None:
+                    store([sub[k] for k in again], finished)
+                full_vectors = {fresh[k]: v for k, v in zip(again, finished, strict=True)}
         full_rows = [i for i in range(len(texts)) if out[next(iter(assessors))][i] is None]
         self.rescored += len(full_rows)
         if full_rows:
             sub = [texts[i] for i in full_rows]
-            vectors = encode_full(sub)
+            from_text = [i for i in full_rows if i not in full_vectors]
+            if from_text:
+                full_vectors.update(
+                    zip(from_text, encode_full([texts[i] for i in from_text]), strict=True)
+                )
+            vectors = np.stack([full_vectors[i] for i in full_rows])
             for cid, a in assessors.items():
-                again = a.judge(
+                again_judged = a.judge(
                     sub,
                     vectors,
                     [contexts[i] for i in full_rows],
                     stripped=[stripped[i] for i in full_rows],
                 )
-                for i, j in zip(full_rows, _mark(again, FULL), strict=True):
+                for i, j in zip(full_rows, _mark(again_judged, FULL), strict=True):
                     out[cid][i] = j
         return out
 

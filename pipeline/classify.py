@@ -18,7 +18,14 @@ from sqlalchemy.orm import Session
 from pipeline.assessor import Assessor, Judgement, exemplar_index
 from pipeline.cascade import Cascade, exemplar_fragments
 from pipeline.db.models import Account, Assessment, Classifier, Flag, Person, Post
-from pipeline.embedding import Embedder, embed_cached, get_embedder, stored_vectors, text_hash
+from pipeline.embedding import (
+    Embedder,
+    embed_cached,
+    get_embedder,
+    store_vectors,
+    stored_vectors,
+    text_hash,
+)
 from pipeline.guidance import Policy, load_policy
 from pipeline.risk import Context
 from pipeline.scoring import Head
@@ -272,6 +279,7 @@ def _assess_batch(
             contexts,
             stripped,
             known=[text_hash(t) in stored for t in texts],
+            store=lambda t, v: store_vectors(session, embedder.model_id, t, v),
         )
     else:
         vectors = embed_cached(session, embedder, texts)

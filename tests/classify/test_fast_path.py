@@ -20,8 +20,15 @@ from pipeline.classify import (
 )
 from pipeline.config import Settings, get_settings
 from pipeline.db.models import Assessment, Classifier, Embedding, Flag
-from pipeline.embedding import DEFAULT_MODEL, FakeEmbedder, bf16_supported, get_fast_embedders
+from pipeline.embedding import (
+    DEFAULT_MODEL,
+    FakeEmbedder,
+    bf16_supported,
+    get_fast_embedders,
+    text_hash,
+)
 from pipeline.guidance import load_policy
+from pipeline.layered import LayeredModel
 from tests.classify.conftest import add_post
 
 CLEAR = [
@@ -173,6 +180,15 @@ def test_cascade_flags_match_the_full_model_on_clear_posts(engine, db, account, 
     cascade = assess_pending(engine, embedder=fast_full, fast_path="cascade", screen=screen)
     fast_flags = flags_by_post(db)
     assert cascade.assessed == len(ids)
+    # the re-scored posts were finished from the screen's states, and their vectors cached
+    rescored = cascade.posts - cascade.screen_kept
+    hashes = [text_hash(load_policy().strip_disclaimers(t)) for t in CLEAR]
+    cached = db.scalar(
+        sa.select(sa.func.count())
+        .select_from(Embedding)
+        .where(Embedding.model_id == fast_full.model_id, Embedding.content_hash.in_(hashes))
+    )
+    assert cached == rescored > 0
     forget_output(db)
     full = assess_pending(engine, embedder=real_embedder, fast_path="off")
     assert full.assessed == len(ids)
@@ -194,6 +210,23 @@ def test_fast_models_are_the_configured_model_in_fast_precision(real_embedder):
     shallow = screen.encode(CLEAR)
     assert shallow.shape == (len(CLEAR), fast_full.dim)
     assert (exact * shallow).sum(axis=1).max() < 0.99  # one layer is not the model
+
+
+def test_the_full_model_finishes_what_the_screen_started(real_embedder):
+    exact = LayeredModel(DEFAULT_MODEL, layers=2, batch_size=4)  # float32: exactly the model
+    assert exact.model_id == DEFAULT_MODEL and exact.screen.model_id == f"{DEFAULT_MODEL}@L2"
+    reference = real_embedder.encode(CLEAR)
+    assert (exact.encode(CLEAR) * reference).sum(axis=1).min() > 0.99999
+    shallow, partial = exact.screen.start(CLEAR)
+    finished = exact.finish(partial, [4, 1])  # any rows, in any order
+    assert np.allclose(finished, reference[[4, 1]], atol=1e-4)
+    assert np.allclose(shallow, exact.screen.encode(CLEAR), atol=1e-6)
+    assert exact.calls == len(CLEAR) + 2
+
+
+def test_models_the_fast_path_cannot_split_get_a_clear_error():
+    with pytest.raises(ValueError, match="layers must be between 1 and 5"):
+        LayeredModel(DEFAULT_MODEL, layers=6)
 
 
 def test_screen_maps_into_the_full_space(fakes):

@@ -1,0 +1,165 @@
+"""The model run in two stages, for the fast path: its first layers for every text, the rest
+only for the texts that need the full model, continuing from where the first stage stopped.
+
+``LayeredModel`` is the full model (the ``Embedder`` protocol: ``encode`` runs every layer);
+``LayeredModel.screen`` is the first stage seen as an ``Embedder`` of its own, whose ``start``
+also returns each text's hidden states so that ``finish`` can complete the same texts without
+tokenizing or running the first layers again. BERT-style encoders with mean pooling (the
+default model and its family) are supported; others get a clear error.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def _normalized(x) -> np.ndarray:
+    out = x.float().numpy()
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return (out / norms).astype(np.float32)
+
+
+@dataclass
+class Partial:
+    """Hidden states after the first stage, one ``(tokens, hidden)`` tensor per text."""
+
+    states: list
+
+
+class LayeredModel:
+    """A sentence-transformers model whose transformer layers run in two stages."""
+
+    def __init__(
+        self, model: str, *, layers: int = 1, batch_size: int = 16, bfloat16: bool = False
+    ) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        from pipeline.embedding import model_location
+
+        kwargs = {"torch_dtype": torch.bfloat16} if bfloat16 else {}
+        st = SentenceTransformer(model_location(model), device="cpu", model_kwargs=kwargs)
+        transformer, pooling = st[0], st[1] if len(st) > 1 else None
+        bert = getattr(transformer, "auto_model", None)
+        stack = getattr(getattr(bert, "encoder", None), "layer", None)
+        mode = getattr(pooling, "pooling_mode", None)
+        if stack is None or not hasattr(bert, "embeddings") or mode != "mean":
+            raise ValueError(
+                f"the fast path needs a BERT-style model with mean pooling; {model!r} is not one "
+                "(set IMPARTIAL_FAST_PATH=off)"
+            )
+        if not 1 <= layers < len(stack):
+            raise ValueError(f"the screen's layers must be between 1 and {len(stack) - 1}")
+        self.torch = torch
+        self.bert = bert
+        self.first, self.rest = list(stack[:layers]), list(stack[layers:])
+        self.tokenizer = transformer.tokenizer
+        self.max_length = int(st.max_seq_length or 512)
+        self.batch_size = batch_size
+        suffix = "@bf16" if bfloat16 else ""
+        self.model_id = f"{model}{suffix}"[-100:]
+        self.dim = int(bert.config.hidden_size)
+        self.calls = 0
+        self._lock = threading.Lock()
+        self.screen = ScreenStage(self, f"{model}@L{layers}{suffix}"[-100:])
+
+    # --- the two stages ------------------------------------------------------------------
+    def _layers(self, hidden, mask, layers):
+        from transformers.masking_utils import create_bidirectional_mask
+
+        full_mask = create_bidirectional_mask(
+            config=self.bert.config, inputs_embeds=hidden, attention_mask=mask
+        )
+        for layer in layers:
+            hidden = layer(hidden, full_mask)
+        return hidden
+
+    @staticmethod
+    def _pool(hidden, mask):
+        weights = mask.unsqueeze(-1).float()
+        return (hidden.float() * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1)
+
+    def _batches(self, lengths: Sequence[int]) -> list[list[int]]:
+        order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+        return [order[s : s + self.batch_size] for s in range(0, len(order), self.batch_size)]
+
+    def start(self, texts: Sequence[str], *, keep: bool = True) -> tuple[np.ndarray, Partial]:
+        """First-stage vectors (mean-pooled, normalized) and, with ``keep``, the states that
+        ``finish`` needs."""
+        texts = list(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        states: list = [None] * len(texts)
+        if not texts:
+            return out, Partial(states)
+        with self._lock, self.torch.inference_mode():
+            for batch in self._batches([len(t) for t in texts]):
+                enc = self.tokenizer(
+                    [texts[i] for i in batch],
+                    padding=True,
+                    truncation=True,
+                    max_length=self.max_length,
+                    return_tensors="pt",
+                )
+                mask = enc["attention_mask"]
+                hidden = self.bert.embeddings(
+                    input_ids=enc["input_ids"], token_type_ids=enc.get("token_type_ids")
+                )
+                hidden = self._layers(hidden, mask, self.first)
+                out[batch] = _normalized(self._pool(hidden, mask))
+                for row, i in enumerate(batch if keep else []):
+                    states[i] = hidden[row, : int(mask[row].sum())].clone()
+        return out, Partial(states)
+
+    def finish(self, partial: Partial, rows: Sequence[int]) -> np.ndarray:
+        """Full-model vectors of ``rows`` (indices into the texts given to ``start``)."""
+        rows = list(rows)
+        out = np.zeros((len(rows), self.dim), dtype=np.float32)
+        if not rows:
+            return out
+        torch = self.torch
+        states = [partial.states[i] for i in rows]
+        with self._lock, torch.inference_mode():
+            for batch in self._batches([len(s) for s in states]):
+                width = max(len(states[k]) for k in batch)
+                hidden = torch.zeros((len(batch), width, self.dim), dtype=states[batch[0]].dtype)
+                mask = torch.zeros((len(batch), width), dtype=torch.long)
+                for row, k in enumerate(batch):
+                    hidden[row, : len(states[k])] = states[k]
+                    mask[row, : len(states[k])] = 1
+                hidden = self._layers(hidden, mask, self.rest)
+                out[batch] = _normalized(self._pool(hidden, mask))
+            self.calls += len(rows)
+        return out
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """The full model's vectors (both stages)."""
+        _, partial = self.start(texts)
+        return self.finish(partial, range(len(texts)))
+
+
+class ScreenStage:
+    """The first stage as an ``Embedder`` (its own ``model_id``; never cached)."""
+
+    def __init__(self, model: LayeredModel, model_id: str) -> None:
+        self.model = model
+        self.model_id = model_id
+        self.dim = model.dim
+        self.calls = 0
+
+    def start(self, texts: Sequence[str]) -> tuple[np.ndarray, Partial]:
+        self.calls += len(texts)
+        return self.model.start(texts)
+
+    def finish(self, partial: Partial, rows: Sequence[int]) -> np.ndarray:
+        return self.model.finish(partial, rows)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls += len(texts)
+        return self.model.start(texts, keep=False)[0]
