@@ -197,7 +197,8 @@ def calibrate(engine: sa.Engine, data: Path, sample: int, fast_full, screen) -> 
     policy = load_policy()
     with sa.orm.Session(engine) as session:
         account = add_account(engine, handle="calibration")
-        load_posts(engine, account, texts, 10**7)
+        if texts:
+            load_posts(engine, account, texts, 10**7)
         embed_cached(session, fast_full, list({policy.strip_disclaimers(t) for t in texts}))
         live = ensure_live_classifier(
             session, policy=policy, model_id=fast_full.model_id.split("@")[0]

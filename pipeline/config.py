@@ -78,7 +78,7 @@ class Settings(BaseSettings):
         default=1, ge=1, le=12, description="Transformer layers the cascade's screen runs."
     )
     fast_path_coverage: float = Field(
-        default=0.9,
+        default=0.95,
         gt=0.5,
         lt=1,
         description="Share of calibration texts whose full-model score lies inside the band "
