@@ -249,6 +249,7 @@ def main() -> None:
         # assessed by the full model (new posts), so a busy machine slows all sides alike.
         raw_s = stage_s = fast_s = judge_s = 0.0
         model_calls = assessed = flags = fast_calls = fast_flags = fast_kept = 0
+        audited = disagreed = 0
         for start in range(0, len(texts), args.chunk):
             chunk = texts[start : start + args.chunk]
             load_posts(engine, account, chunk, start)
@@ -261,6 +262,8 @@ def main() -> None:
             judge_s += judge_only(cascade, fast_full, policy, chunk)
             fast_calls += fast.model_calls
             fast_kept += fast.screen_kept
+            audited += fast.screen_audited
+            disagreed += fast.screen_disagreed
             fast_flags += fast.flags_created
             forget(engine, chunk, embedder.model_id)
             started = time.perf_counter()
@@ -297,6 +300,8 @@ def main() -> None:
         "fast_model_calls": fast_calls,
         "fast_screen_kept": fast_kept,
         "fast_flags_created": fast_flags,
+        "fast_screen_audited": audited,
+        "fast_screen_disagreed": disagreed,
         "fast_full_model": fast_full.model_id,
         "fast_screen_model": screen.model_id,
         "fast_coverage": get_settings().fast_path_coverage,

@@ -12,10 +12,13 @@ A post whose screen score for some category lies inside the band around that cat
 threshold (or whose two highest flagged categories are too close to order) is judged again
 from the full model's vector; every other post keeps the screen's judgement, which the full
 model reaches too on ``coverage`` of such texts. The explanation's ``scored_path`` says which.
+A small, stable share of the settled posts (``audit_rate``) goes to the full model anyway, and
+how often its flags differ from the screen's is counted: the fast path's running check.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -95,8 +98,11 @@ class Cascade:
     screen: Screen
     bands: dict[int, dict[str, tuple[float, float]]]
     calibration: dict[str, float | int] = field(default_factory=dict)
+    audit_rate: float = 0.0
     rescored: int = 0
     kept: int = 0
+    audited: int = 0  # settled by the screen, checked by the full model all the same
+    disagreed: int = 0  # ... where the two flagged different categories
 
     @classmethod
     def calibrate(
@@ -110,6 +116,7 @@ class Cascade:
         is_post: Sequence[bool] | None = None,
         folds: int = 5,
         alpha: float = 1.0,
+        audit_rate: float = 0.0,
     ) -> Cascade:
         """Fit the screen on ``texts`` (with their full-model vectors) and the bands at
         ``coverage``; ``is_post`` marks real posts, which alone set the bands when there are
@@ -139,7 +146,7 @@ class Cascade:
             }
         screen = Screen.fit(encoder, shallow, full_vectors, alpha)
         stats = {"texts": len(texts), "posts": int(posts.sum()), "coverage": coverage}
-        return cls(screen, bands, stats)
+        return cls(screen, bands, stats, audit_rate)
 
     def uncertain(self, judgements: dict[int, list[Judgement]], thresholds) -> np.ndarray:
         """Rows that some classifier cannot settle from the screen's scores."""
@@ -199,6 +206,12 @@ class Cascade:
                 for cid, a in assessors.items()
             }
             unsure = self.uncertain(screened, {cid: a.thresholds for cid, a in assessors.items()})
+            audit = ~unsure & (_fraction(sub) < self.audit_rate)
+            unsure |= audit
+            audit_screen = {
+                cid: {fresh[k]: rows[k] for k in np.flatnonzero(audit)}
+                for cid, rows in screened.items()
+            }
             for cid, rows in screened.items():
                 for k, i in enumerate(fresh):
                     if not unsure[k]:
@@ -229,7 +242,22 @@ class Cascade:
                 )
                 for i, j in zip(full_rows, _mark(again_judged, FULL), strict=True):
                     out[cid][i] = j
+        if fresh:
+            audited = set().union(*(set(rows) for rows in audit_screen.values()))
+            self.audited += len(audited)
+            self.disagreed += sum(
+                any(rows[i].flagged != out[cid][i].flagged for cid, rows in audit_screen.items())
+                for i in audited
+            )
         return out
+
+
+def _fraction(texts: Sequence[str]) -> np.ndarray:
+    """A stable number in [0, 1) per text (from its hash): the same posts are audited on
+    every run, whatever the batches."""
+    return np.array(
+        [int(hashlib.blake2b(t.encode(), digest_size=4).hexdigest(), 16) / 2**32 for t in texts]
+    )
 
 
 def _mark(judgements: list[Judgement], path: str) -> list[Judgement]:

@@ -42,6 +42,8 @@ class AssessSummary:
     posts: int = 0
     fast_path: str = "off"
     screen_kept: int = 0  # posts judged from the fast path's screen alone
+    screen_audited: int = 0  # posts the screen settled, checked by the full model anyway
+    screen_disagreed: int = 0  # ... whose flags from the two differ
     by_classifier: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -168,7 +170,13 @@ def build_cascade(
         session, policy, full, settings.fast_path_calibration_posts
     )
     cascade = Cascade.calibrate(
-        assessors, screen, texts, vectors, coverage=settings.fast_path_coverage, is_post=is_post
+        assessors,
+        screen,
+        texts,
+        vectors,
+        coverage=settings.fast_path_coverage,
+        is_post=is_post,
+        audit_rate=settings.fast_path_audit_rate,
     )
     log.info("fast path calibrated on %s", cascade.calibration)
     return cascade
@@ -224,7 +232,7 @@ def assess_pending(
                 raise ValueError("the cascade needs a screen model")
             cascade = build_cascade(session, assessors, policy, embedder, screen)
         session.commit()
-        kept_before = cascade.kept if fast and cascade is not None else 0
+        before = (cascade.kept, cascade.audited, cascade.disagreed) if fast and cascade else None
         total = session.scalar(
             sa.select(sa.func.count()).select_from(Post).where(Post.text.is_not(None))
         )
@@ -249,8 +257,18 @@ def assess_pending(
             if progress:
                 progress(summary.posts, total or summary.posts)
         summary.model_calls = embedder.calls - calls_before
-        if fast and cascade is not None:
-            summary.screen_kept = cascade.kept - kept_before
+        if fast and cascade is not None and before is not None:
+            summary.screen_kept = cascade.kept - before[0]
+            summary.screen_audited = cascade.audited - before[1]
+            summary.screen_disagreed = cascade.disagreed - before[2]
+            log.info(
+                "fast path: %d of %d posts settled by the screen; of %d checked by the full "
+                "model too, %d flagged differently",
+                summary.screen_kept,
+                summary.posts,
+                summary.screen_audited,
+                summary.screen_disagreed,
+            )
     return summary
 
 

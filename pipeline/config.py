@@ -90,6 +90,13 @@ class Settings(BaseSettings):
         description="Recent posts with a stored full-model vector that calibrate the screen, "
         "beside the policy's exemplars.",
     )
+    fast_path_audit_rate: float = Field(
+        default=0.02,
+        ge=0,
+        le=1,
+        description="Share of the posts the screen settles that the full model checks anyway; "
+        "the assess summary counts how often their flags differ.",
+    )
     fast_path_batch_size: int = Field(
         default=16, ge=1, description="Texts per model batch on the fast path."
     )

@@ -283,3 +283,26 @@ def test_posts_with_a_stored_full_vector_are_judged_by_the_full_model(engine, db
     assert summary.screen_kept == 0
     paths = {a.explanation["scored_path"] for a in db.scalars(sa.select(Assessment)).all()}
     assert paths == {FULL}
+
+
+def test_an_audit_sample_of_settled_posts_is_checked_by_the_full_model(
+    engine, db, account, fakes, settings_env
+):
+    full, screen = fakes
+    add_posts(db, account, CLEAR * 2)
+    settings_env.setenv("IMPARTIAL_FAST_PATH_AUDIT_RATE", "0")
+    settings_env.setenv("IMPARTIAL_FAST_PATH_COVERAGE", "0.6")
+    plain = assess_pending(engine, embedder=full, fast_path="cascade", screen=screen)
+    assert plain.screen_audited == plain.screen_disagreed == 0
+    assert plain.screen_kept > 0
+    forget_output(db)
+    db.execute(sa.delete(Embedding))
+    db.commit()
+    settings_env.setenv("IMPARTIAL_FAST_PATH_AUDIT_RATE", "1")
+    get_settings.cache_clear()
+    audited = assess_pending(engine, embedder=full, fast_path="cascade", screen=screen)
+    assert audited.screen_kept == 0
+    assert audited.screen_audited == plain.screen_kept  # every settled post, checked
+    assert 0 <= audited.screen_disagreed <= audited.screen_audited
+    paths = {a.explanation["scored_path"] for a in db.scalars(sa.select(Assessment)).all()}
+    assert paths == {FULL}
