@@ -56,3 +56,28 @@ def test_the_explanation_is_rendered_as_tables_not_raw_data(db, make, browser) -
     assert "<td>executive</td><td>+0.60</td>" in page
     assert "<td>unknown</td>" in page  # an unknown factor is said so
     assert "{&#39;score&#39;" not in page and "{'score'" not in page
+
+
+def test_the_page_says_which_model_scored_the_post(db, make, browser) -> None:
+    reviewers = [make.user("reviewer") for _ in PATHS]
+    flags = {path: make.flag(text=f"Vote for the Purple Party ({path})") for path in PATHS}
+    for path, flag in flags.items():
+        stored = db.get(Assessment, flag.assessment_id)
+        stored.explanation = {**EXPLANATION, "scored_path": path} if path else EXPLANATION
+    db.commit()
+    pages = {}
+    for reviewer in reviewers:  # each holds one claim
+        claimed = queue.claim_next(db, reviewer)
+        db.commit()
+        client = browser()
+        client.login(reviewer.email)
+        path = next(p for p, f in flags.items() if f.id == claimed.id)
+        pages[path] = client.client.get(f"/flags/{claimed.id}").text
+    assert "Scored by the fast screen" in pages["screen"]
+    assert "the full model did not run" in pages["screen"]
+    assert "Scored by the full model" in pages["full model"]
+    assert "Scored by" not in pages[None]  # the plain path needs no word on it
+    assert "scored path" not in pages["screen"]  # not repeated as raw data
+
+
+PATHS = ["screen", "full model", None]
