@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.errors import InputError
+
 
 def _normalized(x) -> np.ndarray:
     out = x.float().numpy()
@@ -51,12 +53,14 @@ class LayeredModel:
         stack = getattr(getattr(bert, "encoder", None), "layer", None)
         mode = getattr(pooling, "pooling_mode", None)
         if stack is None or not hasattr(bert, "embeddings") or mode != "mean":
-            raise ValueError(
+            raise InputError(
                 f"the fast path needs a BERT-style model with mean pooling; {model!r} is not one "
                 "(set IMPARTIAL_FAST_PATH=off)"
             )
         if not 1 <= layers < len(stack):
-            raise ValueError(f"the screen's layers must be between 1 and {len(stack) - 1}")
+            raise InputError(
+                f"IMPARTIAL_FAST_PATH_LAYERS must be between 1 and {len(stack) - 1} for {model!r}"
+            )
         self.torch = torch
         self.bert = bert
         self.first, self.rest = list(stack[:layers]), list(stack[layers:])

@@ -27,6 +27,7 @@ from pipeline.embedding import (
     get_fast_embedders,
     text_hash,
 )
+from pipeline.errors import InputError
 from pipeline.guidance import load_policy
 from pipeline.layered import LayeredModel
 from tests.classify.conftest import add_post
@@ -225,7 +226,7 @@ def test_the_full_model_finishes_what_the_screen_started(real_embedder):
 
 
 def test_models_the_fast_path_cannot_split_get_a_clear_error():
-    with pytest.raises(ValueError, match="layers must be between 1 and 5"):
+    with pytest.raises(InputError, match="LAYERS must be between 1 and 5"):
         LayeredModel(DEFAULT_MODEL, layers=6)
 
 
