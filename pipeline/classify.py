@@ -144,8 +144,10 @@ def calibration_set(
             .order_by(Post.id.desc())
             .limit(posts * 4)
         ).all()
-        stripped = list(dict.fromkeys(policy.strip_disclaimers(t) for t in recent))
-        stripped = [t for t in stripped if t not in set(seeds)]
+        known = set(seeds)
+        stripped = [
+            t for t in dict.fromkeys(policy.strip_disclaimers(t) for t in recent) if t not in known
+        ]
         stored = stored_vectors(session, full.model_id, [text_hash(t) for t in stripped])
         found = [t for t in stripped if text_hash(t) in stored][:posts]
         if found:
@@ -257,7 +259,7 @@ def assess_pending(
             if progress:
                 progress(summary.posts, total or summary.posts)
         summary.model_calls = embedder.calls - calls_before
-        if fast and cascade is not None and before is not None:
+        if before is not None:
             summary.screen_kept = cascade.kept - before[0]
             summary.screen_audited = cascade.audited - before[1]
             summary.screen_disagreed = cascade.disagreed - before[2]
