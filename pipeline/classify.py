@@ -210,8 +210,9 @@ def assess_pending(
     policy = policy or load_policy()
     summary = AssessSummary(fast_path=fast_path or settings.fast_path)
     fast = summary.fast_path == "cascade"
-    # The fast path re-scores a part of each batch: larger batches keep the model's batches full.
-    batch_size = batch_size or (512 if fast else max(settings.embed_batch_size * 4, 64))
+    # Large batches of posts: sorted by length, they make model batches with little padding
+    # (and the fast path re-scores only a part of each).
+    batch_size = batch_size or 512
     with Session(engine, expire_on_commit=False) as session:
         if fast and embedder is None:
             from pipeline.embedding import get_fast_embedders
@@ -322,11 +323,12 @@ def _assess_batch(
             }
             for r, j in zip(rows, judgements, strict=True)
         ]
+        # executemany form: one cached statement, sent in pages (not compiled per batch)
         inserted = session.execute(
             insert(Assessment)
-            .values(values)
             .on_conflict_do_nothing()
-            .returning(Assessment.id, Assessment.post_id)
+            .returning(Assessment.id, Assessment.post_id),
+            values,
         ).all()
         summary.assessed += len(inserted)
         summary.by_classifier[classifier.version] = summary.by_classifier.get(
@@ -350,6 +352,6 @@ def _assess_batch(
         ]
         if flags:
             created = session.execute(
-                insert(Flag).values(flags).on_conflict_do_nothing().returning(Flag.id)
+                insert(Flag).on_conflict_do_nothing().returning(Flag.id), flags
             ).all()
             summary.flags_created += len(created)

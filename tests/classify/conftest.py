@@ -25,7 +25,7 @@ def real_embedder() -> Iterator[SentenceTransformerEmbedder]:
     """The packaged all-MiniLM-L6-v2, loaded once for the whole test session."""
     from pipeline import embedding
 
-    yield embedding._load(embedding.DEFAULT_MODEL, 64)
+    yield embedding.get_embedder()  # the same instance the code under test gets
 
 
 @pytest.fixture

@@ -307,3 +307,12 @@ def test_an_audit_sample_of_settled_posts_is_checked_by_the_full_model(
     assert 0 <= audited.screen_disagreed <= audited.screen_audited
     paths = {a.explanation["scored_path"] for a in db.scalars(sa.select(Assessment)).all()}
     assert paths == {FULL}
+
+
+def test_the_fast_path_precision_is_a_setting(settings_env):
+    settings_env.setenv("IMPARTIAL_FAST_PATH_PRECISION", "float32")
+    full, screen = get_fast_embedders()
+    assert (full.model_id, screen.model_id) == (DEFAULT_MODEL, f"{DEFAULT_MODEL}@L1")
+    settings_env.setenv("IMPARTIAL_FAST_PATH_PRECISION", "float16")
+    with pytest.raises(ValidationError, match="fast_path_precision"):
+        Settings()
