@@ -148,23 +148,25 @@ class Cascade:
         stats = {"texts": len(texts), "posts": int(posts.sum()), "coverage": coverage}
         return cls(screen, bands, stats, audit_rate)
 
-    def uncertain(self, judgements: dict[int, list[Judgement]], thresholds) -> np.ndarray:
-        """Rows that some classifier cannot settle from the screen's scores."""
-        n = len(next(iter(judgements.values())))
+    def uncertain(
+        self, scores: dict[int, np.ndarray], thresholds: dict[int, dict[str, float]], categories
+    ) -> np.ndarray:
+        """Rows that some classifier cannot settle from the screen's ``scores`` (rows = texts,
+        columns = ``categories``): a score inside the band around its threshold, or two flags
+        too close to say which is on top."""
+        n = len(next(iter(scores.values())))
         out = np.zeros(n, dtype=bool)
-        for cid, rows in judgements.items():
-            bands, limits = self.bands[cid], thresholds[cid]
-            for i, j in enumerate(rows):
-                if out[i]:
-                    continue
-                near = any(
-                    limits.get(c, 1.01) - bands[c][0] < s < limits.get(c, 1.01) + bands[c][1]
-                    for c, s in j.scores.items()
-                )
-                if not near and len(j.flagged) > 1:  # which flag is on top could change
-                    a, b = j.flagged[:2]
-                    near = j.scores[a] - j.scores[b] < bands[a][1] + bands[b][0]
-                out[i] = near
+        for cid, matrix in scores.items():
+            limit = np.array([thresholds[cid].get(c, 1.01) for c in categories])
+            below = np.array([self.bands[cid][c][0] for c in categories])
+            above = np.array([self.bands[cid][c][1] for c in categories])
+            out |= ((matrix > limit - below) & (matrix < limit + above)).any(axis=1)
+            over = matrix >= limit
+            top = np.argsort(-np.where(over, matrix, -1.0), axis=1)[:, :2]
+            rows = np.arange(n)
+            gap = matrix[rows, top[:, 0]] - matrix[rows, top[:, 1]]
+            both = over.sum(axis=1) >= 2
+            out |= both & (gap < above[top[:, 0]] + below[top[:, 1]])
         return out
 
     def judge(
@@ -193,29 +195,37 @@ class Cascade:
         if fresh:
             sub = [texts[i] for i in fresh]
             vectors, partial = self.screen.start(sub)
+            categories = next(iter(assessors.values())).policy.categories
+            unsure = self.uncertain(
+                {cid: a.score_matrix(sub, vectors) for cid, a in assessors.items()},
+                {cid: a.thresholds for cid, a in assessors.items()},
+                categories,
+            )
+            audit = ~unsure & (_fraction(sub) < self.audit_rate)
+            settled = np.flatnonzero(~unsure | audit).tolist()
             screened = {
                 cid: _mark(
                     a.judge(
-                        sub,
-                        vectors,
-                        [contexts[i] for i in fresh],
-                        stripped=[stripped[i] for i in fresh],
+                        [sub[k] for k in settled],
+                        vectors[settled],
+                        [contexts[fresh[k]] for k in settled],
+                        stripped=[stripped[fresh[k]] for k in settled],
                     ),
                     SCREEN,
                 )
+                if settled
+                else []
                 for cid, a in assessors.items()
             }
-            unsure = self.uncertain(screened, {cid: a.thresholds for cid, a in assessors.items()})
-            audit = ~unsure & (_fraction(sub) < self.audit_rate)
-            unsure |= audit
             audit_screen = {
-                cid: {fresh[k]: rows[k] for k in np.flatnonzero(audit)}
+                cid: {fresh[k]: j for k, j in zip(settled, rows, strict=True) if audit[k]}
                 for cid, rows in screened.items()
             }
             for cid, rows in screened.items():
-                for k, i in enumerate(fresh):
-                    if not unsure[k]:
-                        out[cid][i] = rows[k]
+                for k, j in zip(settled, rows, strict=True):
+                    if not audit[k]:
+                        out[cid][fresh[k]] = j
+            unsure |= audit
             self.kept += int((~unsure).sum())
             if partial is not None and unsure.any():
                 again = np.flatnonzero(unsure).tolist()

@@ -9,7 +9,6 @@ import pytest
 import sqlalchemy as sa
 from pydantic import ValidationError
 
-from pipeline.assessor import Judgement
 from pipeline.cascade import FULL, SCREEN, Cascade, Screen, exemplar_fragments
 from pipeline.classify import (
     assess_pending,
@@ -83,23 +82,20 @@ def cascade_for(db, full, screen) -> tuple[Cascade, int]:
     return build_cascade(db, assessors, policy, full, screen), live.id
 
 
-def judgement(scores: dict[str, float], threshold: float = 0.5) -> Judgement:
-    flagged = sorted((c for c, s in scores.items() if s >= threshold), key=lambda c: -scores[c])
-    return Judgement(scores, 0.0, {}, {}, flagged)
-
-
 def test_uncertain_rows_are_those_near_a_threshold_or_with_close_flags():
     bands = {"a": (0.1, 0.05), "b": (0.1, 0.05)}
     cascade = Cascade(screen=None, bands={1: bands})  # type: ignore[arg-type]
-    rows = [
-        judgement({"a": 0.2, "b": 0.1}),  # clearly under both thresholds
-        judgement({"a": 0.45, "b": 0.1}),  # within 0.1 under a's threshold
-        judgement({"a": 0.53, "b": 0.1}),  # within 0.05 over it
-        judgement({"a": 0.9, "b": 0.1}),  # clearly over
-        judgement({"a": 0.9, "b": 0.85}),  # both clearly over, too close to order
-        judgement({"a": 0.99, "b": 0.6}),  # both over, order settled
-    ]
-    mask = cascade.uncertain({1: rows}, {1: {"a": 0.5, "b": 0.5}})
+    scores = np.array(
+        [
+            [0.2, 0.1],  # clearly under both thresholds
+            [0.45, 0.1],  # within 0.1 under a's threshold
+            [0.53, 0.1],  # within 0.05 over it
+            [0.9, 0.1],  # clearly over
+            [0.9, 0.85],  # both clearly over, too close to order
+            [0.99, 0.6],  # both over, order settled
+        ]
+    )
+    mask = cascade.uncertain({1: scores}, {1: {"a": 0.5, "b": 0.5}}, ("a", "b"))
     assert mask.tolist() == [False, True, True, False, True, False]
 
 
