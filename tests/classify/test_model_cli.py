@@ -87,3 +87,11 @@ def test_cli_train_prints_the_version_last_and_eval_reports_json(engine, tmp_pat
     assert set(report["per_label"]) == {"partisan", "offensive", "benign"}
     shipped = runner.invoke(app, ["eval", str(path), *maps, "--classifier", "nope"])
     assert shipped.exit_code == 2 and "no classifier version" in shipped.output
+
+
+def test_loading_a_model_prints_no_progress_bar(capfd):
+    from pipeline.embedding import DEFAULT_MODEL, SentenceTransformerEmbedder
+
+    SentenceTransformerEmbedder(DEFAULT_MODEL, batch_size=3)
+    out, err = capfd.readouterr()
+    assert "Loading weights" not in out + err
