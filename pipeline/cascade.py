@@ -29,7 +29,7 @@ from sklearn.linear_model import Ridge
 from sklearn.model_selection import KFold
 
 from pipeline.assessor import Assessor, Judgement
-from pipeline.embedding import Embedder
+from pipeline.embedding import Embedder, normalized
 from pipeline.guidance import Policy
 from pipeline.risk import Context
 
@@ -39,12 +39,6 @@ SCREEN = "screen"
 FULL = "full model"
 # Under this many calibration posts, the exemplars calibrate the bands too.
 MIN_POSTS_FOR_BANDS = 200
-
-
-def normalized(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return (x / norms).astype(np.float32)
 
 
 def exemplar_fragments(policy: Policy) -> list[str]:

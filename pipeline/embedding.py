@@ -37,6 +37,13 @@ class Embedder(Protocol):
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
+def normalized(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero), as float32."""
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return (x / norms).astype(np.float32)
+
+
 def bf16_supported() -> bool:
     """Whether this CPU runs bfloat16 matrix products natively (elsewhere they are emulated,
     and slower than float32)."""
@@ -95,8 +102,7 @@ class SentenceTransformerEmbedder:
                 show_progress_bar=False,
             )
             self.calls += len(texts)
-        vectors = np.asarray(vectors, dtype=np.float32)
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)  # exact in float32
+        vectors = normalized(np.asarray(vectors, dtype=np.float32))  # exact in float32
         out = np.empty_like(vectors)
         out[order] = vectors
         return out
@@ -119,10 +125,8 @@ class FakeEmbedder:
             for word in re.findall(r"\w+", text.lower()):
                 digest = hashlib.blake2b(word.encode(), digest_size=4).digest()
                 out[row, int.from_bytes(digest, "big") % self.dim] += 1.0
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        norms[norms == 0] = 1.0
         self.calls += len(texts)
-        return out / norms
+        return normalized(out)
 
 
 @lru_cache(maxsize=4)

@@ -17,14 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.embedding import normalized
 from pipeline.errors import InputError
-
-
-def _normalized(x) -> np.ndarray:
-    out = x.float().numpy()
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return (out / norms).astype(np.float32)
 
 
 @dataclass
@@ -116,7 +110,7 @@ class LayeredModel:
                     input_ids=enc["input_ids"], token_type_ids=enc.get("token_type_ids")
                 )
                 hidden = self._layers(hidden, mask, self.first)
-                out[batch] = _normalized(self._pool(hidden, mask))
+                out[batch] = normalized(self._pool(hidden, mask).numpy())
                 for row, i in enumerate(batch if keep else []):
                     states[i] = hidden[row, : int(mask[row].sum())].clone()
         return out, Partial(states)
@@ -138,7 +132,7 @@ class LayeredModel:
                     hidden[row, : len(states[k])] = states[k]
                     mask[row, : len(states[k])] = 1
                 hidden = self._layers(hidden, mask, self.rest)
-                out[batch] = _normalized(self._pool(hidden, mask))
+                out[batch] = normalized(self._pool(hidden, mask).numpy())
             self.calls += len(rows)
         return out
 
