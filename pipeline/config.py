@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     data_dir: Path = Field(
         default=Path(".impartial"), description="Folder for the embedded database and caches."
     )
+    model_cache: Path | None = Field(
+        default=None,
+        description="Folder for models exported for the fast path (int8 ONNX); unset: "
+        "data_dir/models.",
+    )
     db_pool_size: int = Field(default=5, ge=1, description="Connections kept in the pool.")
 
     # --- ingestion -------------------------------------------------------------------------
@@ -76,8 +81,8 @@ class Settings(BaseSettings):
         default="off",
         description="'cascade': a screen (the model's first fast_path_layers layers, mapped into "
         "the full model's space) scores every post; a post with any category score within "
-        "the calibrated band of its threshold is re-scored by the full model (bfloat16 where "
-        "the CPU supports it). 'off': the full model in float32 scores every post.",
+        "the calibrated band of its threshold is re-scored by the full model (int8 by default, "
+        "see fast_path_precision). 'off': the full model in float32 scores every post.",
     )
     fast_path_layers: int = Field(
         default=1, ge=1, le=12, description="Transformer layers the cascade's screen runs."
@@ -102,13 +107,18 @@ class Settings(BaseSettings):
         description="Share of the posts the screen settles that the full model checks anyway; "
         "the assess summary counts how often their flags differ.",
     )
-    fast_path_precision: Literal["auto", "bfloat16", "float32"] = Field(
+    fast_path_precision: Literal["auto", "int8", "bfloat16", "float32"] = Field(
         default="auto",
-        description="Precision of the fast path's model: 'auto' is bfloat16 where the CPU "
-        "runs it natively (AVX512-BF16 or AMX), float32 elsewhere.",
+        description="Precision of the fast path's model: 'int8' (the default, 'auto') runs "
+        "both stages as int8 ONNX Runtime sessions exported once into data_dir/models; "
+        "'bfloat16' and 'float32' run the PyTorch model (bfloat16 only pays off where the "
+        "CPU has it natively; float32 gives the full model's exact vectors).",
     )
     fast_path_batch_size: int = Field(
-        default=16, ge=1, description="Texts per model batch on the fast path."
+        default=16,
+        ge=1,
+        description="Texts per model batch on the fast path in bfloat16 or float32 (int8 "
+        "runs one text per call, so that a text's vector does not depend on its batch).",
     )
 
     # --- review queue ----------------------------------------------------------------------

@@ -10,6 +10,7 @@ import re
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -42,17 +43,6 @@ def normalized(x: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     return (x / norms).astype(np.float32)
-
-
-def bf16_supported() -> bool:
-    """Whether this CPU runs bfloat16 matrix products natively (elsewhere they are emulated,
-    and slower than float32)."""
-    import torch
-
-    try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        return False
 
 
 def model_location(model: str) -> str:
@@ -135,10 +125,12 @@ def _load(model: str, batch_size: int) -> SentenceTransformerEmbedder:
 
 
 @lru_cache(maxsize=2)
-def _load_layered(model: str, layers: int, batch_size: int, bfloat16: bool):
+def _load_layered(model: str, layers: int, batch_size: int, precision: str, cache: str):
     from pipeline.layered import LayeredModel
 
-    return LayeredModel(model, layers=layers, batch_size=batch_size, bfloat16=bfloat16)
+    return LayeredModel(
+        model, layers=layers, batch_size=batch_size, precision=precision, cache=Path(cache)
+    )
 
 
 def get_embedder() -> Embedder:
@@ -211,8 +203,11 @@ def get_fast_embedders() -> tuple[Embedder, Embedder]:
 
     settings = get_settings()
     precision = settings.fast_path_precision
-    half = precision == "bfloat16" or (precision == "auto" and bf16_supported())
     model = _load_layered(
-        settings.model, settings.fast_path_layers, settings.fast_path_batch_size, half
+        settings.model,
+        settings.fast_path_layers,
+        settings.fast_path_batch_size,
+        "int8" if precision == "auto" else precision,
+        str(settings.model_cache or settings.data_dir / "models"),
     )
     return model, model.screen

@@ -6,6 +6,10 @@ only for the texts that need the full model, continuing from where the first sta
 also returns each text's hidden states so that ``finish`` can complete the same texts without
 tokenizing or running the first layers again. BERT-style encoders with mean pooling (the
 default model and its family) are supported; others get a clear error.
+
+Precisions: ``float32`` (the PyTorch model as is: exact), ``bfloat16`` (PyTorch, where the CPU
+has native bfloat16), ``int8`` (both stages as int8 ONNX Runtime sessions, see
+``pipeline.onnx_stages``; about 2.4x the float32 model's speed here, cosine 0.99 to it).
 """
 
 from __future__ import annotations
@@ -13,12 +17,16 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from pipeline.embedding import normalized
 from pipeline.errors import InputError
+
+SUFFIX = {"float32": "", "bfloat16": "@bf16", "int8": "@int8"}
 
 
 @dataclass
@@ -32,7 +40,13 @@ class LayeredModel:
     """A sentence-transformers model whose transformer layers run in two stages."""
 
     def __init__(
-        self, model: str, *, layers: int = 1, batch_size: int = 16, bfloat16: bool = False
+        self,
+        model: str,
+        *,
+        layers: int = 1,
+        batch_size: int = 16,
+        precision: str = "float32",
+        cache: Path | None = None,
     ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         import torch
@@ -40,8 +54,11 @@ class LayeredModel:
 
         from pipeline.embedding import model_location
 
-        kwargs = {"torch_dtype": torch.bfloat16} if bfloat16 else {}
-        st = SentenceTransformer(model_location(model), device="cpu", model_kwargs=kwargs)
+        if precision not in SUFFIX:
+            raise InputError(f"unknown fast path precision {precision!r}")
+        kwargs = {"torch_dtype": torch.bfloat16} if precision == "bfloat16" else {}
+        location = model_location(model)
+        st = SentenceTransformer(location, device="cpu", model_kwargs=kwargs)
         transformer, pooling = st[0], st[1] if len(st) > 1 else None
         bert = getattr(transformer, "auto_model", None)
         stack = getattr(getattr(bert, "encoder", None), "layer", None)
@@ -61,7 +78,25 @@ class LayeredModel:
         self.tokenizer = transformer.tokenizer
         self.max_length = int(st.max_seq_length or 512)
         self.batch_size = batch_size
-        suffix = "@bf16" if bfloat16 else ""
+        self.onnx = None
+        self.workers = 1
+        self._executor: ThreadPoolExecutor | None = None
+        if precision == "int8":
+            from pipeline.onnx_stages import OnnxStages, cache_key, exported
+
+            folder = exported(
+                bert,
+                self.first,
+                self.rest,
+                cache or Path(".impartial/models"),
+                cache_key(location, layers),
+            )
+            self.workers = max(1, torch.get_num_threads())
+            self.onnx = OnnxStages(folder, threads=1)
+            # int8 activations are scaled per call: one text per call keeps a text's vector
+            # independent of its neighbours (and wastes nothing on padding)
+            self.batch_size = 1
+        suffix = SUFFIX[precision]
         self.model_id = f"{model}{suffix}"[-100:]
         self.dim = int(bert.config.hidden_size)
         self.calls = 0
@@ -69,6 +104,21 @@ class LayeredModel:
         self.screen = ScreenStage(self, f"{model}@L{layers}{suffix}"[-100:])
 
     # --- the two stages ------------------------------------------------------------------
+    def _first(self, enc):
+        mask = enc["attention_mask"]
+        types = enc.get("token_type_ids")
+        if types is None:
+            types = self.torch.zeros_like(enc["input_ids"])
+        if self.onnx is not None:
+            return self.onnx.first(enc["input_ids"], mask, types)
+        hidden = self.bert.embeddings(input_ids=enc["input_ids"], token_type_ids=types)
+        return self._layers(hidden, mask, self.first)
+
+    def _rest(self, hidden, mask):
+        if self.onnx is not None:
+            return self.onnx.rest(hidden, mask)
+        return self._layers(hidden, mask, self.rest)
+
     def _layers(self, hidden, mask, layers):
         from transformers.masking_utils import create_bidirectional_mask
 
@@ -88,6 +138,18 @@ class LayeredModel:
         order = sorted(range(len(lengths)), key=lambda i: lengths[i])
         return [order[s : s + self.batch_size] for s in range(0, len(order), self.batch_size)]
 
+    def _map(self, work, batches: list[list[int]]) -> None:
+        """Run ``work`` on every batch: on this thread for PyTorch (it parallelizes inside each
+        product), on ``workers`` threads of one core each for ONNX Runtime, which keeps both
+        cores busier on small batches than one session with two threads."""
+        if self.workers > 1 and len(batches) > 1:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="layered")
+            list(self._executor.map(work, batches))
+        else:
+            for batch in batches:
+                work(batch)
+
     def start(self, texts: Sequence[str], *, keep: bool = True) -> tuple[np.ndarray, Partial]:
         """First-stage vectors (mean-pooled, normalized) and, with ``keep``, the states that
         ``finish`` needs."""
@@ -96,8 +158,9 @@ class LayeredModel:
         states: list = [None] * len(texts)
         if not texts:
             return out, Partial(states)
-        with self._lock, self.torch.inference_mode():
-            for batch in self._batches([len(t) for t in texts]):
+
+        def work(batch: list[int]) -> None:
+            with self.torch.inference_mode():
                 enc = self.tokenizer(
                     [texts[i] for i in batch],
                     padding=True,
@@ -106,13 +169,13 @@ class LayeredModel:
                     return_tensors="pt",
                 )
                 mask = enc["attention_mask"]
-                hidden = self.bert.embeddings(
-                    input_ids=enc["input_ids"], token_type_ids=enc.get("token_type_ids")
-                )
-                hidden = self._layers(hidden, mask, self.first)
+                hidden = self._first(enc)
                 out[batch] = normalized(self._pool(hidden, mask).numpy())
                 for row, i in enumerate(batch if keep else []):
                     states[i] = hidden[row, : int(mask[row].sum())].clone()
+
+        with self._lock:
+            self._map(work, self._batches([len(t) for t in texts]))
         return out, Partial(states)
 
     def finish(self, partial: Partial, rows: Sequence[int]) -> np.ndarray:
@@ -123,16 +186,20 @@ class LayeredModel:
             return out
         torch = self.torch
         states = [partial.states[i] for i in rows]
-        with self._lock, torch.inference_mode():
-            for batch in self._batches([len(s) for s in states]):
+
+        def work(batch: list[int]) -> None:
+            with torch.inference_mode():
                 width = max(len(states[k]) for k in batch)
                 hidden = torch.zeros((len(batch), width, self.dim), dtype=states[batch[0]].dtype)
                 mask = torch.zeros((len(batch), width), dtype=torch.long)
                 for row, k in enumerate(batch):
                     hidden[row, : len(states[k])] = states[k]
                     mask[row, : len(states[k])] = 1
-                hidden = self._layers(hidden, mask, self.rest)
+                hidden = self._rest(hidden, mask)
                 out[batch] = normalized(self._pool(hidden, mask).numpy())
+
+        with self._lock:
+            self._map(work, self._batches([len(s) for s in states]))
             self.calls += len(rows)
         return out
 

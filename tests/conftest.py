@@ -7,6 +7,7 @@ each of them (the audit table's append-only trigger is bypassed for that cleanup
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,22 @@ from pipeline.db.engine import reset_engines
 from pipeline.db.models import Base
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _model_cache() -> Iterator[Path]:
+    """Models exported for the fast path go to one folder per test session (not the checkout)."""
+    folder = Path(tempfile.mkdtemp(prefix="impartial-models-"))
+    previous = os.environ.get("IMPARTIAL_MODEL_CACHE")
+    os.environ["IMPARTIAL_MODEL_CACHE"] = str(folder)
+    get_settings.cache_clear()
+    yield folder
+    if previous is None:
+        os.environ.pop("IMPARTIAL_MODEL_CACHE", None)
+    else:
+        os.environ["IMPARTIAL_MODEL_CACHE"] = previous
+    get_settings.cache_clear()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,10 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "«": '"', "»":
 def fold(text: str) -> str:
     """Lower case without accents, typographic apostrophes made plain, hashtags split."""
     text = _HASHTAG.sub(lambda m: " " + _CAMEL.sub(" ", m.group(1)) + " ", text)
-    decomposed = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
+    text = text.translate(_APOSTROPHES)
+    if text.isascii():  # most posts: nothing to decompose
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from pydantic import ValidationError
 
+from pipeline.assessor import Assessor, exemplar_index
 from pipeline.cascade import FULL, SCREEN, Cascade, Screen, exemplar_fragments
 from pipeline.classify import (
     assess_pending,
@@ -22,7 +23,6 @@ from pipeline.db.models import Assessment, Classifier, Embedding, Flag
 from pipeline.embedding import (
     DEFAULT_MODEL,
     FakeEmbedder,
-    bf16_supported,
     get_fast_embedders,
     text_hash,
 )
@@ -171,7 +171,11 @@ def test_higher_coverage_sends_more_posts_to_the_full_model(
     assert rescored[1] > 0
 
 
-def test_cascade_flags_match_the_full_model_on_clear_posts(engine, db, account, real_embedder):
+def test_cascade_flags_match_the_full_model_on_clear_posts(
+    engine, db, account, real_embedder, settings_env
+):
+    # float32: the posts the screen cannot settle get exactly the full model's vectors
+    settings_env.setenv("IMPARTIAL_FAST_PATH_PRECISION", "float32")
     ids = add_posts(db, account, CLEAR)
     fast_full, screen = get_fast_embedders()
     cascade = assess_pending(engine, embedder=fast_full, fast_path="cascade", screen=screen)
@@ -196,17 +200,55 @@ def test_cascade_flags_match_the_full_model_on_clear_posts(engine, db, account, 
     assert db.scalars(sa.select(Classifier.model_id)).all() == [DEFAULT_MODEL]
 
 
-def test_fast_models_are_the_configured_model_in_fast_precision(real_embedder):
+def test_fast_models_are_the_configured_model_in_int8(real_embedder, _model_cache):
     fast_full, screen = get_fast_embedders()
-    suffix = "@bf16" if bf16_supported() else ""
-    assert fast_full.model_id == DEFAULT_MODEL + suffix
-    assert screen.model_id == f"{DEFAULT_MODEL}@L1{suffix}"
+    assert fast_full.model_id == f"{DEFAULT_MODEL}@int8"
+    assert screen.model_id == f"{DEFAULT_MODEL}@L1@int8"
+    assert {p.name for p in _model_cache.glob("*/*.onnx")} == {"first.onnx", "rest.onnx"}
     exact, fast = real_embedder.encode(CLEAR), fast_full.encode(CLEAR)
     assert np.allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
-    assert (exact * fast).sum(axis=1).min() > 0.995
-    shallow = screen.encode(CLEAR)
+    cosine = (exact * fast).sum(axis=1)
+    assert cosine.min() > 0.97 and cosine.mean() > 0.985  # int8: close, not exact
+    shallow, partial = screen.start(CLEAR)
+    assert np.allclose(fast_full.finish(partial, [5, 0]), fast[[5, 0]], atol=1e-5)
     assert shallow.shape == (len(CLEAR), fast_full.dim)
     assert (exact * shallow).sum(axis=1).max() < 0.99  # one layer is not the model
+    # every category more than 0.05 from its threshold is decided as the float32 model does
+    policy = load_policy()
+    thresholds = {c: policy.threshold(c) for c in policy.categories}
+
+    def judged(embedder, vectors):
+        index = exemplar_index(policy, embedder.model_id, embedder.encode)
+        return Assessor(policy, index, thresholds).judge(CLEAR, vectors)
+
+    pairs = zip(judged(real_embedder, exact), judged(fast_full, fast), strict=True)
+    for reference, got in pairs:
+        for c, limit in thresholds.items():
+            if abs(reference.scores[c] - limit) > 0.05:
+                assert (got.scores[c] >= limit) == (reference.scores[c] >= limit), c
+
+
+def test_an_int8_export_is_made_once_and_reused(tmp_path, monkeypatch, real_embedder):
+    from pipeline import onnx_stages
+
+    first = LayeredModel(DEFAULT_MODEL, precision="int8", cache=tmp_path)
+    (folder,) = [p for p in tmp_path.iterdir()]  # renamed into place: no half-written folder
+    assert sorted(p.name for p in folder.iterdir()) == ["first.onnx", "rest.onnx"]
+
+    def no_export(*args):
+        raise AssertionError("exported again")
+
+    monkeypatch.setattr(onnx_stages, "_export", no_export)
+    again = LayeredModel(DEFAULT_MODEL, precision="int8", cache=tmp_path)
+    assert np.allclose(again.encode(CLEAR), first.encode(CLEAR), atol=1e-6)
+
+
+def test_an_unwritable_model_cache_falls_back_to_a_temporary_folder(tmp_path, real_embedder):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    model = LayeredModel(DEFAULT_MODEL, layers=2, precision="int8", cache=blocked)
+    assert model.screen.model_id == f"{DEFAULT_MODEL}@L2@int8"
+    assert (model.encode(CLEAR[:2]) * real_embedder.encode(CLEAR[:2])).sum(axis=1).min() > 0.97
 
 
 def test_the_full_model_finishes_what_the_screen_started(real_embedder):
@@ -309,6 +351,9 @@ def test_the_fast_path_precision_is_a_setting(settings_env):
     settings_env.setenv("IMPARTIAL_FAST_PATH_PRECISION", "float32")
     full, screen = get_fast_embedders()
     assert (full.model_id, screen.model_id) == (DEFAULT_MODEL, f"{DEFAULT_MODEL}@L1")
+    settings_env.setenv("IMPARTIAL_FAST_PATH_PRECISION", "bfloat16")
+    get_settings.cache_clear()
+    assert get_fast_embedders()[0].model_id == f"{DEFAULT_MODEL}@bf16"
     settings_env.setenv("IMPARTIAL_FAST_PATH_PRECISION", "float16")
     with pytest.raises(ValidationError, match="fast_path_precision"):
         Settings()
