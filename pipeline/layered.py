@@ -9,7 +9,7 @@ default model and its family) are supported; others get a clear error.
 
 Precisions: ``float32`` (the PyTorch model as is: exact), ``bfloat16`` (PyTorch, where the CPU
 has native bfloat16), ``int8`` (both stages as int8 ONNX Runtime sessions, see
-``pipeline.onnx_stages``; about 2.4x the float32 model's speed here, cosine 0.99 to it).
+``pipeline.onnx_stages``; about 3x the float32 model's speed on 2 cores, cosine 0.99 to it).
 """
 
 from __future__ import annotations
