@@ -29,6 +29,16 @@ from pipeline.errors import InputError
 SUFFIX = {"float32": "", "bfloat16": "@bf16", "int8": "@int8"}
 
 
+def run_layers(config, hidden, mask, layers):
+    """``hidden`` through transformer ``layers`` (BERT-style), padding masked out by ``mask``."""
+    from transformers.masking_utils import create_bidirectional_mask
+
+    full_mask = create_bidirectional_mask(config=config, inputs_embeds=hidden, attention_mask=mask)
+    for layer in layers:
+        hidden = layer(hidden, full_mask)
+    return hidden
+
+
 @dataclass
 class Partial:
     """Hidden states after the first stage, one ``(tokens, hidden)`` tensor per text."""
@@ -82,17 +92,10 @@ class LayeredModel:
         self.workers = 1
         self._executor: ThreadPoolExecutor | None = None
         if precision == "int8":
-            from pipeline.onnx_stages import OnnxStages, cache_key, exported
+            from pipeline.onnx_stages import OnnxStages
 
-            folder = exported(
-                bert,
-                self.first,
-                self.rest,
-                cache or Path(".impartial/models"),
-                cache_key(location, layers),
-            )
             self.workers = max(1, torch.get_num_threads())
-            self.onnx = OnnxStages(folder, threads=1)
+            self.onnx = OnnxStages.load(bert, self.first, self.rest, cache, location, layers)
             # int8 activations are scaled per call: one text per call keeps a text's vector
             # independent of its neighbours (and wastes nothing on padding)
             self.batch_size = 1
@@ -120,14 +123,7 @@ class LayeredModel:
         return self._layers(hidden, mask, self.rest)
 
     def _layers(self, hidden, mask, layers):
-        from transformers.masking_utils import create_bidirectional_mask
-
-        full_mask = create_bidirectional_mask(
-            config=self.bert.config, inputs_embeds=hidden, attention_mask=mask
-        )
-        for layer in layers:
-            hidden = layer(hidden, full_mask)
-        return hidden
+        return run_layers(self.bert.config, hidden, mask, layers)
 
     @staticmethod
     def _pool(hidden, mask):

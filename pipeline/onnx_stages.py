@@ -2,8 +2,8 @@
 
 The PyTorch stages are exported once per model (``torch.onnx``), their weights quantized to int8
 per channel (``onnxruntime.quantization.quantize_dynamic``; activations are quantized per batch
-at run time, so no calibration data is needed), and the two files cached under
-``data_dir/models`` by a key of the model folder, the split and the library versions. A later
+at run time, so no calibration data is needed), and the two files cached in the model cache
+(``Settings.model_cache``) by a key of the model folder, the split and the library versions. A later
 process loads the cached files in about a second.
 """
 
@@ -58,12 +58,8 @@ def _export(bert, first, rest, folder: Path) -> None:
     """Write ``first.onnx`` and ``rest.onnx`` (int8) into ``folder``."""
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
-    from transformers.masking_utils import create_bidirectional_mask
 
-    def mask_for(hidden, attention_mask):
-        return create_bidirectional_mask(
-            config=bert.config, inputs_embeds=hidden, attention_mask=attention_mask
-        )
+    from pipeline.layered import run_layers
 
     class First(torch.nn.Module):
         def __init__(self) -> None:
@@ -73,10 +69,7 @@ def _export(bert, first, rest, folder: Path) -> None:
 
         def forward(self, input_ids, attention_mask, token_type_ids):
             hidden = self.embeddings(input_ids=input_ids, token_type_ids=token_type_ids)
-            full_mask = mask_for(hidden, attention_mask)
-            for layer in self.layers:
-                hidden = layer(hidden, full_mask)
-            return hidden
+            return run_layers(bert.config, hidden, attention_mask, self.layers)
 
     class Rest(torch.nn.Module):
         def __init__(self) -> None:
@@ -84,10 +77,7 @@ def _export(bert, first, rest, folder: Path) -> None:
             self.layers = torch.nn.ModuleList(rest)
 
         def forward(self, hidden, attention_mask):
-            full_mask = mask_for(hidden, attention_mask)
-            for layer in self.layers:
-                hidden = layer(hidden, full_mask)
-            return hidden
+            return run_layers(bert.config, hidden, attention_mask, self.layers)
 
     ids = torch.tensor([[101, 7592, 2088, 102], [101, 7592, 102, 0]])
     mask = (ids != 0).long()
@@ -121,20 +111,23 @@ def _export(bert, first, rest, folder: Path) -> None:
             plain.unlink()
 
 
-def exported(bert, first, rest, cache: Path, key: str) -> Path:
-    """The folder holding the int8 stages, exporting them on first use. Exports go to a
-    temporary folder first and are renamed into place, so a crash or a second process never
-    leaves half a model behind; where ``cache`` cannot be written, a temporary folder is used."""
-    target = cache / key
-    if (target / "rest.onnx").exists():
-        return target
+def exported(bert, first, rest, cache: Path | None, key: str) -> tuple[Path, bool]:
+    """The folder holding the int8 stages, exporting them on first use, and whether it is a
+    temporary one (no ``cache``, or one that cannot be written). Exports go to a temporary
+    folder first and are renamed into place, so a crash or a second process never leaves half
+    a model behind."""
+    if cache is not None and (cache / key / "rest.onnx").exists():
+        return cache / key, False
     try:
+        if cache is None:
+            raise OSError("no model cache")
         cache.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=cache))
     except OSError:
         work = Path(tempfile.mkdtemp(prefix="impartial-onnx-"))
         _export(bert, first, rest, work)
-        return work
+        return work, True
+    target = cache / key
     try:
         _export(bert, first, rest, work)
         os.replace(work, target)
@@ -143,7 +136,7 @@ def exported(bert, first, rest, cache: Path, key: str) -> Path:
             raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return target
+    return target, False
 
 
 class OnnxStages:
@@ -162,6 +155,16 @@ class OnnxStages:
         providers = ["CPUExecutionProvider"]
         self._first = ort.InferenceSession(str(folder / "first.onnx"), options, providers=providers)
         self._rest = ort.InferenceSession(str(folder / "rest.onnx"), options, providers=providers)
+
+    @classmethod
+    def load(cls, bert, first, rest, cache: Path | None, location: str, layers: int):
+        """Sessions of the cached export (made first where missing), one core each."""
+        folder, temporary = exported(bert, first, rest, cache, cache_key(location, layers))
+        try:
+            return cls(folder, threads=1)
+        finally:
+            if temporary:  # the sessions hold the model now
+                shutil.rmtree(folder, ignore_errors=True)
 
     @staticmethod
     def _np(tensor) -> np.ndarray:
