@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser demo test lint format bench clean
+.PHONY: install browser demo test test-fast test-unit test-db test-model test-browser test-airflow lint format bench clean
 
 install: $(STAMP)
 
@@ -25,11 +25,24 @@ browser:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# The whole suite. The tiers (markers set from the fixtures a test takes; see tests/conftest.py):
+# unit (no database, no model), db, model, browser, airflow.
 test: install browser
 	$(PY) -m pytest -q
 
+# Everything that needs neither the model nor the browser (about a minute).
+test-fast: install
+	$(PY) -m pytest -q -m "not model and not browser"
+
+test-unit test-db test-model test-airflow: install
+	$(PY) -m pytest -q -m $(@:test-%=%)
+
+test-browser: install browser
+	$(PY) -m pytest -q -m browser
+
 lint: install
 	$(VENV)/bin/ruff check pipeline dags tests benchmarks
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/ruff format --check pipeline dags tests benchmarks
 
 format: install

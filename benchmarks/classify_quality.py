@@ -25,13 +25,13 @@ import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
 from benchmarks._data import DATA, MAPS, read_rows, vectors
-from pipeline.assessor import Assessor, exemplar_index
-from pipeline.datasets import parse_mapping
-from pipeline.embedding import get_embedder
-from pipeline.evaluate import metrics, predict_label
-from pipeline.guidance import load_policy
-from pipeline.scoring import score_texts
-from pipeline.training import features_for, train_head
+from pipeline.classify.core.assessor import Assessor, exemplar_index
+from pipeline.classify.core.evaluate import metrics, predict_label
+from pipeline.classify.core.labeled import parse_mapping
+from pipeline.classify.core.scoring import score_texts
+from pipeline.classify.core.training import features_for, train_head
+from pipeline.classify.embedding.factory import get_embedder
+from pipeline.classify.guidance import load_policy
 
 
 def order(mapping: dict[str, list[str]]) -> list[str]:
@@ -155,7 +155,7 @@ def main() -> None:
 
 
 def assessor_features(assessor: Assessor, texts: list[str], vec: np.ndarray):
-    from pipeline.scoring import compute_features
+    from pipeline.classify.core.scoring import compute_features
 
     return compute_features(vec, texts, assessor.policy, assessor.index)
 

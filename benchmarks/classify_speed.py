@@ -35,17 +35,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import sqlalchemy as sa
 
 from benchmarks._data import DATA, read_rows
-from pipeline.assessor import Assessor, exemplar_index
-from pipeline.cascade import Cascade
-from pipeline.classify import assess_pending, assessor_for, build_cascade, ensure_live_classifier
+from pipeline.classify.assess import assess_pending
+from pipeline.classify.core.assessor import Assessor, exemplar_index
+from pipeline.classify.core.cascade import Cascade
+from pipeline.classify.core.evaluate import metrics, predict_label
+from pipeline.classify.core.labeled import parse_mapping
+from pipeline.classify.core.risk import Context
+from pipeline.classify.embedding.base import text_hash
+from pipeline.classify.embedding.cache import embed_cached
+from pipeline.classify.embedding.factory import get_embedder, get_fast_embedders
+from pipeline.classify.fast_path import build_cascade
+from pipeline.classify.guidance import load_policy
+from pipeline.classify.store import assessor_for, ensure_live_classifier
 from pipeline.config import get_settings
-from pipeline.datasets import parse_mapping
 from pipeline.db import embedded, migrate
 from pipeline.db.models import Account, Assessment, Embedding, Flag, Person, Post
-from pipeline.embedding import embed_cached, get_embedder, get_fast_embedders, text_hash
-from pipeline.evaluate import metrics, predict_label
-from pipeline.guidance import load_policy
-from pipeline.risk import Context
 
 TWEETS = "tweeteval_offensive_train.jsonl"
 

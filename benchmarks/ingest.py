@@ -39,12 +39,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from pipeline import registry
 from pipeline.config import Settings
 from pipeline.db import embedded, migrate
 from pipeline.db.models import Post
 from pipeline.fakes import FAULTS, FakeHost, fake_for
-from pipeline.ingest import ingest_accounts
+from pipeline.ingest.fetch import ingest_accounts
+from pipeline.registry.accounts import AccountSpec, add_account
 
 ACTOR = "benchmark:ingest"
 PLATFORMS = ("mastodon", "bluesky", "rss")
@@ -178,14 +178,14 @@ def register(engine: sa.Engine, fleet: list[dict[str, Any]]) -> list[list[int]]:
         for host in fleet:
             host_ids = []
             for handle in host["handles"]:
-                spec = registry.AccountSpec(
+                spec = AccountSpec(
                     host["platform"],
                     handle,
                     "official",
                     org_unit="Benchmark",
                     host=None if host["platform"] == "rss" else host["base_url"],
                 )
-                host_ids.append(registry.add_account(session, spec, actor=ACTOR).id)
+                host_ids.append(add_account(session, spec, actor=ACTOR).id)
             ids.append(host_ids)
         session.commit()
     return ids

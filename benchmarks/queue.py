@@ -4,7 +4,7 @@
 
 Seeds a fresh database (an embedded PostgreSQL in a temporary folder, or --database-url) with
 flags bulk-inserted by ``generate_series``, then has 16 reviewer threads each claim and decide
-``--ops`` flags through ``pipeline.queue`` (one transaction for the claim, one for the
+``--ops`` flags through ``pipeline.review`` (one transaction for the claim, one for the
 decision, as the web app does). Measured at 10k queued flags (the baseline) and again after
 growing the queue to 1M. The last line is one JSON object: p95_ms_10k, p95_ms_1m,
 growth_ratio (= p95_ms_1m / p95_ms_10k; target <= 1.5), double_claims (must be 0),
@@ -30,10 +30,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from pipeline import queue
+from pipeline import review as queue
 from pipeline.db import embedded, migrate
 from pipeline.db.models import AppUser
-from pipeline.queue.claims import CLAIM_SQL
+from pipeline.review.claims import CLAIM_SQL
 
 REVIEWERS = 16
 PEOPLE = 2000

@@ -29,9 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import sqlalchemy as sa
 from rich.console import Console
 
-from pipeline import reports
 from pipeline.config import Settings
 from pipeline.db import embedded, migrate
+from pipeline.reports import runner
 
 END = datetime(2026, 11, 1, tzinfo=UTC)
 PER_DAY = 1000
@@ -130,13 +130,13 @@ def time_reports(
     engine: sa.Engine, settings: Settings, repeat: int, date_from: datetime | None = None
 ) -> dict[str, float]:
     timings = {}
-    for info in reports.list_reports():
+    for info in runner.list_reports():
         kwargs = {"date_from": date_from, "date_to": END, "engine": engine, "settings": settings}
-        reports.run_report(info.name, **kwargs)  # warm the cache
+        runner.run_report(info.name, **kwargs)  # warm the cache
         samples = []
         for _ in range(repeat):
             started = time.perf_counter()
-            reports.run_report(info.name, **kwargs)
+            runner.run_report(info.name, **kwargs)
             samples.append((time.perf_counter() - started) * 1000)
         timings[info.name] = round(statistics.median(samples), 1)
     return timings

@@ -37,9 +37,9 @@ WEEK_START = (
 def compliance_report() -> None:
     @task
     def run_reports(date_from: str, date_to: str) -> dict[str, str]:
-        from pipeline import housekeeping
+        from pipeline.jobs import compliance_report as job
 
-        return housekeeping.compliance_reports(date_from, date_to)
+        return job.run(date_from, date_to)
 
     run_reports(WEEK_START, WEEK_END)
 

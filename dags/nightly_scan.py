@@ -33,7 +33,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Asset, dag, task
 
-PLATFORMS = ("mastodon", "bluesky", "rss")  # pipeline.db.models.PLATFORMS (a test keeps them equal)
+PLATFORMS = ("mastodon", "bluesky", "rss")  # = pipeline.vocabulary.PLATFORMS (tested)
 ASSESSMENTS = Asset("impartial://assessments")
 # The end of the data interval (a manual run without one: when it was asked to run).
 AT = "{{ (data_interval_end or dag_run.run_after).isoformat() }}"
@@ -63,27 +63,27 @@ DEFAULT_ARGS = {
 def nightly_scan() -> None:
     @task
     def plan(run_key: str, at: str, platform: str) -> list[dict]:
-        from pipeline import scan
+        from pipeline.jobs import nightly_scan as job
 
-        return scan.plan(run_key, at, platform=platform)
+        return job.plan(run_key, at, platform=platform)
 
     @task(max_active_tis_per_dagrun=16)
     def ingest(shard: dict, run_key: str) -> dict:
-        from pipeline import scan
+        from pipeline.jobs import nightly_scan as job
 
-        return scan.ingest_shard(shard, run_key)
+        return job.ingest_shard(shard, run_key)
 
     @task(trigger_rule="all_done", execution_timeout=timedelta(hours=3))
     def assess(run_key: str) -> dict:
-        from pipeline import scan
+        from pipeline.jobs import nightly_scan as job
 
-        return scan.assess(run_key)
+        return job.assess(run_key)
 
     @task
     def queue(run_key: str, assessed: dict) -> dict:
-        from pipeline import scan
+        from pipeline.jobs import nightly_scan as job
 
-        return scan.enqueue(run_key)
+        return job.enqueue(run_key)
 
     @task(trigger_rule="all_done", retries=0)
     def summarize(
@@ -91,9 +91,9 @@ def nightly_scan() -> None:
     ) -> dict:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from pipeline import scan
+        from pipeline.jobs import nightly_scan as job
 
-        summary = scan.summarize(run_key, planned, ingested, assessed, queued)
+        summary = job.summarize(run_key, planned, ingested, assessed, queued)
         if summary["status"] != "success":
             raise AirflowFailException(f"scan {summary['status']}: {summary}")
         return summary

@@ -36,9 +36,9 @@ AT = "{{ (data_interval_end or dag_run.run_after).isoformat() }}"
 def retention() -> None:
     @task
     def run_retention(at: str) -> dict:
-        from pipeline import housekeeping
+        from pipeline.jobs import retention as job
 
-        return housekeeping.retention(at or None)
+        return job.run(at or None)
 
     run_retention(AT)
 

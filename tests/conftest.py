@@ -2,6 +2,11 @@
 
 Tests that take ``engine`` or ``db`` get an empty database: every table is truncated after
 each of them (the audit table's append-only trigger is bypassed for that cleanup only).
+
+Tiers: every test gets one or more of the markers ``unit`` (no database, no model), ``db``,
+``model`` (the real sentence-transformers model), ``browser`` and ``airflow``, from the fixtures
+it takes (``model`` is also set by hand where a command loads the model). The tiers are held:
+a ``unit`` test finds no database, and a test not marked ``model`` cannot load the model.
 """
 
 from __future__ import annotations
@@ -16,12 +21,52 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from pipeline.classify.embedding.layered import LayeredModel
+from pipeline.classify.embedding.sentence_transformer import SentenceTransformerEmbedder
 from pipeline.config import get_settings
 from pipeline.db import embedded, migrate
 from pipeline.db.engine import reset_engines
 from pipeline.db.models import Base
+from tests.factories import Factory, World
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+TIER_FIXTURES = {
+    "db": {"database_url", "_session_engine", "engine", "db", "make", "world"},
+    "model": {"real_embedder"},
+    "browser": {"chromium", "page", "live_server"},
+    "airflow": {"airflow_db", "dagbag", "run_dag"},
+}
+NO_DATABASE = "postgresql+psycopg2://unit-tests-have-no-database@127.0.0.1:9/none"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        marked = {m.name for m in item.iter_markers()} & TIER_FIXTURES.keys()
+        tiers = {tier for tier, names in TIER_FIXTURES.items() if fixtures & names}
+        for tier in sorted(tiers - marked):
+            item.add_marker(tier)
+        if not tiers | marked:
+            item.add_marker("unit")
+
+
+def _no_model(*args: object, **kwargs: object) -> None:
+    raise RuntimeError("this test loads the sentence-transformers model: mark it 'model'")
+
+
+@pytest.fixture(autouse=True)
+def _tier_guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ``unit`` test sees no database; a test not marked ``model`` cannot load the model."""
+    if request.node.get_closest_marker("unit"):
+        monkeypatch.setenv("IMPARTIAL_DATABASE_URL", NO_DATABASE)
+        get_settings.cache_clear()
+        reset_engines()
+        request.addfinalizer(get_settings.cache_clear)
+        request.addfinalizer(reset_engines)
+    if not request.node.get_closest_marker("model"):
+        monkeypatch.setattr(SentenceTransformerEmbedder, "__init__", _no_model)
+        monkeypatch.setattr(LayeredModel, "__init__", _no_model)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -100,3 +145,15 @@ def db(engine: sa.Engine) -> Iterator[Session]:
 def shared_data() -> Path:
     """../shared/data beside the project (public labeled posts, read-only)."""
     return SHARED_DATA
+
+
+@pytest.fixture
+def make(db: Session) -> Factory:
+    """Queue-shaped rows at ``T0`` (see ``tests.factories``)."""
+    return Factory(db)
+
+
+@pytest.fixture
+def world(db: Session) -> World:
+    """History-shaped rows at ``NOW`` minus some days (see ``tests.factories``)."""
+    return World(db)

@@ -6,9 +6,16 @@ from pathlib import Path
 
 import typer
 
-from pipeline import registry
-from pipeline.audit import cli_actor
+from pipeline.audit.trail import cli_actor
 from pipeline.cli.common import JSON_OPTION_HELP, console, fail, print_rows, session
+from pipeline.registry.accounts import (
+    CSV_COLUMNS,
+    AccountSpec,
+    add_account,
+    deactivate_account,
+    import_accounts,
+    list_accounts,
+)
 
 accounts = typer.Typer(
     help="Accounts to scan: official, or personal with consent.", no_args_is_help=True
@@ -33,9 +40,9 @@ def add(
 
     Example: impartial accounts add --platform mastodon --handle @ana@social.example --kind personal --owner ana.roy@example.org
     """
-    spec = registry.AccountSpec(platform, handle, kind, owner, org_unit, host, name)
+    spec = AccountSpec(platform, handle, kind, owner, org_unit, host, name)
     with session() as uow:
-        account = registry.add_account(uow.session, spec, actor=cli_actor())
+        account = add_account(uow.session, spec, actor=cli_actor())
         uow.commit()
         console.print(
             f"added account {account.id}: {account.platform} {account.handle} ({account.kind})"
@@ -44,7 +51,7 @@ def add(
 
 @accounts.command("import")
 def import_(
-    file: Path = typer.Argument(..., help=f"CSV with columns {', '.join(registry.CSV_COLUMNS)}."),
+    file: Path = typer.Argument(..., help=f"CSV with columns {', '.join(CSV_COLUMNS)}."),
 ) -> None:
     """Register accounts from a CSV file: all rows or none; a bad row is named by its line.
 
@@ -55,7 +62,7 @@ def import_(
     except (OSError, UnicodeDecodeError) as exc:
         raise fail(f"cannot read {file}: {exc}") from None
     with session() as uow:
-        added = registry.import_accounts(uow.session, text, actor=cli_actor())
+        added = import_accounts(uow.session, text, actor=cli_actor())
         uow.commit()
     console.print(f"imported {len(added)} accounts from {file}")
 
@@ -81,7 +88,7 @@ def list_(
                 a.org_unit,
                 a.active,
             ]
-            for a in registry.list_accounts(uow.session, include_inactive=all_)
+            for a in list_accounts(uow.session, include_inactive=all_)
         ]
     print_rows(
         ["id", "platform", "host", "handle", "kind", "owner", "org_unit", "active"],
@@ -99,7 +106,7 @@ def deactivate(
     Example: impartial accounts deactivate 12
     """
     with session() as uow:
-        account = registry.deactivate_account(uow.session, account_id, actor=cli_actor())
+        account = deactivate_account(uow.session, account_id, actor=cli_actor())
         uow.commit()
         console.print(f"deactivated account {account.id} ({account.handle})")
 

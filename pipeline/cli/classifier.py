@@ -1,4 +1,8 @@
-"""``impartial assess|train|eval|check|classifier``: the guidance classifier."""
+"""``impartial assess|train|eval|check|classifier``: the guidance classifier.
+
+Each command imports the classifier inside its function, so that ``impartial --help`` does not
+load scikit-learn and the model libraries.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +15,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from pipeline.audit import cli_actor
+from pipeline.audit.trail import cli_actor
 from pipeline.cli.common import console, database_errors, err, session
-from pipeline.db.models import SENIORITY_BANDS
 from pipeline.errors import InputError
+from pipeline.vocabulary import SENIORITY_BANDS
 
 classifier_app = typer.Typer(
     help="Classifier versions: list, activate, shadow, compare.", no_args_is_help=True
@@ -46,7 +50,7 @@ def assess(
 
     Example: impartial assess
     """
-    from pipeline.classify import assess_pending
+    from pipeline.classify.assess import assess_pending
 
     with database_errors(), progress_bar("assessing") as progress:
         summary = assess_pending(batch_size=batch_size, progress=progress)
@@ -70,7 +74,7 @@ def train(
 
     Example: impartial train decisions.jsonl --map politics=partisan --map ok=none --activate
     """
-    from pipeline.versions import train_version
+    from pipeline.classify.versions import train_version
 
     with session() as uow, progress_bar("embedding") as progress:
         row = train_version(
@@ -104,7 +108,7 @@ def evaluate(
 
     Example: impartial eval dev.jsonl --map offensive=vulgar --map benign=none --json
     """
-    from pipeline.versions import evaluate_file
+    from pipeline.classify.versions import evaluate_file
 
     with session() as uow, progress_bar("embedding", not as_json) as progress:
         result = evaluate_file(uow.session, file, map_, version=version, progress=progress)
@@ -147,8 +151,8 @@ def check(
 
     Example: impartial check "Vote for my candidate! Views are my own." --audience 2000
     """
+    from pipeline.classify.selfcheck import check_text
     from pipeline.db.engine import get_engine
-    from pipeline.selfcheck import check_text
 
     with database_errors():
         try:
@@ -196,7 +200,7 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print one JSON arr
 
     Example: impartial classifier list
     """
-    from pipeline.versions import list_versions
+    from pipeline.classify.versions import list_versions
 
     with session() as uow:
         if as_json:
@@ -237,7 +241,7 @@ def activate(version: str = typer.Argument(..., help="Version to make live.")) -
 
     Example: impartial classifier activate trained-20260101120000-abc123
     """
-    from pipeline.versions import set_status
+    from pipeline.classify.versions import set_status
 
     with session() as uow:
         set_status(uow.session, version, "live", actor=cli_actor())
@@ -251,7 +255,7 @@ def shadow(version: str = typer.Argument(..., help="Version to run in shadow."))
 
     Example: impartial classifier shadow trained-20260101120000-abc123
     """
-    from pipeline.versions import set_status
+    from pipeline.classify.versions import set_status
 
     with session() as uow:
         set_status(uow.session, version, "shadow", actor=cli_actor())
@@ -268,7 +272,7 @@ def compare(
 
     Example: impartial classifier compare --limit 10
     """
-    from pipeline.versions import compare as run_compare
+    from pipeline.classify.versions import compare as run_compare
 
     with session() as uow:
         result = run_compare(uow.session, limit=limit)

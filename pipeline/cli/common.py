@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import exc as sa_exc
 
+from pipeline.clock import instant
 from pipeline.db.embedded import EmbeddedDatabaseError
 from pipeline.db.engine import UnitOfWork, unit_of_work
 from pipeline.db.migrate import PgvectorMissingError
@@ -54,13 +55,10 @@ def session() -> Iterator[UnitOfWork]:
 
 def parse_date(value: str | None, option: str) -> datetime | None:
     """An ISO date or date-time; naive values are taken as UTC."""
-    if value is None:
-        return None
     try:
-        parsed = datetime.fromisoformat(value)
+        return instant(value)
     except ValueError:
         raise fail(f"{option}: {value!r} is not a date (use YYYY-MM-DD)") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 JSON_OPTION_HELP = "Print JSON (one object per row) instead of a table."

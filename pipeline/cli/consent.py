@@ -6,9 +6,11 @@ from datetime import timedelta
 
 import typer
 
-from pipeline import privacy, registry
-from pipeline.audit import cli_actor
+from pipeline import clock
+from pipeline.audit.trail import cli_actor
 from pipeline.cli.common import JSON_OPTION_HELP, console, fail, parse_date, print_rows, session
+from pipeline.privacy import withdrawal
+from pipeline.registry.consent import DEFAULT_PURPOSE, consent_state, grant_consent, list_consents
 
 consent = typer.Typer(help="Consent ledger: grant, withdraw, list.", no_args_is_help=True)
 
@@ -24,7 +26,7 @@ def grant(
     account: int | None = typer.Option(
         None, "--account", help="Scope to one account id (default: all their personal accounts)."
     ),
-    purpose: str = typer.Option(registry.DEFAULT_PURPOSE, "--purpose", help="Purpose told."),
+    purpose: str = typer.Option(DEFAULT_PURPOSE, "--purpose", help="Purpose told."),
 ) -> None:
     """Record a person's explicit, revocable opt-in for their personal accounts.
 
@@ -34,9 +36,9 @@ def grant(
         raise fail("give --expires or --days, not both")
     expires_at = parse_date(expires, "--expires")
     if days:
-        expires_at = registry.now() + timedelta(days=days)
+        expires_at = clock.now() + timedelta(days=days)
     with session() as uow:
-        granted = registry.grant_consent(
+        granted = grant_consent(
             uow.session,
             email,
             evidence=evidence,
@@ -64,7 +66,7 @@ def withdraw(
     Example: impartial consent withdraw ana.roy@example.org
     """
     with session() as uow:
-        withdrawn, counts = privacy.withdraw_and_purge(
+        withdrawn, counts = withdrawal.withdraw_and_purge(
             uow.session, email, consent_id=consent_id, actor=cli_actor()
         )
         uow.commit()
@@ -99,10 +101,10 @@ def list_(
                 c.granted_at,
                 c.expires_at,
                 c.withdrawn_at,
-                registry.consent_state(c),
+                consent_state(c),
                 c.evidence,
             ]
-            for c in registry.list_consents(uow.session, email)
+            for c in list_consents(uow.session, email)
         ]
     print_rows(
         ["id", "person", "scope", "granted_at", "expires_at", "withdrawn_at", "state", "evidence"],

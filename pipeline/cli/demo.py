@@ -1,4 +1,8 @@
-"""``impartial demo``: the whole product on this machine, with synthetic data, in one command."""
+"""``impartial demo``: the whole product on this machine, with synthetic data, in one command.
+
+The demo's modules and Airflow are imported inside the command, so ``impartial --help`` stays
+fast.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +18,8 @@ from pipeline.cli.common import console, database_errors, fail, session
 from pipeline.config import get_settings
 
 if TYPE_CHECKING:
-    from pipeline.airflow_local import RunResult
     from pipeline.demo.summary import ScanSummary
+    from pipeline.jobs.airflow_local import RunResult
 
 
 def demo(
@@ -31,10 +35,10 @@ def demo(
 
     Example: impartial demo --no-serve
     """
-    from pipeline import airflow_local
     from pipeline.db import migrate
     from pipeline.db.engine import get_engine
     from pipeline.demo import dataset, platforms, seed, summary
+    from pipeline.jobs import airflow_local
 
     settings = get_settings()
     started = time.perf_counter()

@@ -1,4 +1,8 @@
-"""``impartial export``: data leaving the system (access requests, decisions)."""
+"""``impartial export``: data leaving the system (access requests, decisions).
+
+The decisions export imports the classifier inside its command (``impartial --help`` stays
+fast).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,9 @@ from pathlib import Path
 
 import typer
 
-from pipeline import privacy
-from pipeline.audit import cli_actor, record
+from pipeline.audit.trail import cli_actor, record
 from pipeline.cli.common import console, err, fail, session
+from pipeline.privacy import access_request
 
 export = typer.Typer(
     help="Exports: a person's data (access request), reviewer decisions (training).",
@@ -27,7 +31,7 @@ def person(
     Example: impartial export person ana.roy@example.org --out ana-roy.json
     """
     with session() as uow:
-        data = privacy.export_person(uow.session, email, actor=cli_actor())
+        data = access_request.export_person(uow.session, email, actor=cli_actor())
         document = json.dumps(data, indent=2, ensure_ascii=False)
         if out is not None:
             try:
@@ -50,7 +54,7 @@ def export_decisions(
 
     Example: impartial export decisions -o decisions.jsonl
     """
-    from pipeline.versions import export_decisions as rows_of
+    from pipeline.classify.versions import export_decisions as rows_of
 
     with session() as uow:
         rows = rows_of(uow.session)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from pipeline import privacy
-from pipeline.audit import cli_actor
+from pipeline.audit.trail import cli_actor
 from pipeline.cli.common import console, session
 from pipeline.db.models import Person
+from pipeline.privacy.holds import list_holds, place_hold, release_hold
 
 hold = typer.Typer(help="Legal holds: add, release, list.", no_args_is_help=True)
 
@@ -23,7 +23,7 @@ def add(
     Example: impartial hold add ana.roy@example.org --reason "Grievance 2026-114"
     """
     with session() as uow:
-        placed = privacy.place_hold(uow.session, email, reason=reason, actor=cli_actor())
+        placed = place_hold(uow.session, email, reason=reason, actor=cli_actor())
         uow.commit()
         console.print(f"legal hold {placed.id} placed on {email}")
 
@@ -35,7 +35,7 @@ def release(hold_id: int = typer.Argument(..., help="The hold's id (see 'hold li
     Example: impartial hold release 3
     """
     with session() as uow:
-        released = privacy.release_hold(uow.session, hold_id, actor=cli_actor())
+        released = release_hold(uow.session, hold_id, actor=cli_actor())
         uow.commit()
         console.print(f"legal hold {released.id} released")
 
@@ -50,7 +50,7 @@ def list_(
     """
     with session() as uow:
         table = Table("id", "person", "reason", "placed by", "placed", "released")
-        for h in privacy.list_holds(uow.session, include_released=include_released):
+        for h in list_holds(uow.session, include_released=include_released):
             person = uow.session.get(Person, h.person_id)
             table.add_row(
                 str(h.id),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from pipeline import languages as official_languages
+from pipeline.classify import official_languages
 from pipeline.cli.common import console, parse_date, session
 
 languages = typer.Typer(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from pipeline import registry
-from pipeline.audit import cli_actor
+from pipeline.audit.trail import cli_actor
 from pipeline.cli.common import JSON_OPTION_HELP, console, print_rows, session
-from pipeline.db.models import SENIORITY_BANDS
+from pipeline.registry.people import add_person, list_people
+from pipeline.vocabulary import SENIORITY_BANDS
 
 people = typer.Typer(help="People: email, org unit, seniority band.", no_args_is_help=True)
 
@@ -26,7 +26,7 @@ def add(
     Example: impartial people add ana.roy@example.org --name "Ana Roy" --org-unit "Policy Branch" --seniority manager
     """
     with session() as uow:
-        person = registry.add_person(
+        person = add_person(
             uow.session,
             email,
             name=name,
@@ -47,7 +47,7 @@ def list_(as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP)) 
     with session() as uow:
         rows = [
             [p.id, p.email, p.display_name, p.org_unit, p.seniority_band, p.pseudonym]
-            for p in registry.list_people(uow.session)
+            for p in list_people(uow.session)
         ]
     print_rows(["id", "email", "name", "org_unit", "seniority", "pseudonym"], rows, as_json=as_json)
 

@@ -7,10 +7,10 @@ import json
 import typer
 from rich.table import Table
 
-from pipeline import queue as q
+from pipeline import review as q
 from pipeline.cli.common import console, session
-from pipeline.queue.decisions import CLAUSES, REVIEW_DECISIONS
-from pipeline.users import user_by_email
+from pipeline.review.decisions import CLAUSES, REVIEW_DECISIONS
+from pipeline.review.users import user_by_email
 
 queue = typer.Typer(help="Review queue: stats, claim next, decide, release.", no_args_is_help=True)
 AS = typer.Option(..., "--as", help="Email of the reviewer (an app user) acting.")

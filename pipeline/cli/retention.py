@@ -7,9 +7,9 @@ import json
 import typer
 from rich.table import Table
 
-from pipeline import privacy
-from pipeline.audit import cli_actor
+from pipeline.audit.trail import cli_actor
 from pipeline.cli.common import console, parse_date, session
+from pipeline.privacy.retention import run_retention
 
 retention = typer.Typer(
     help="Retention: purge what consent and the rules no longer allow.", no_args_is_help=True
@@ -27,7 +27,7 @@ def run(
     Example: impartial retention run --dry-run
     """
     with session() as uow:
-        result = privacy.run_retention(
+        result = run_retention(
             uow.session, dry_run=dry_run, at=parse_date(at, "--at"), actor=cli_actor()
         )
         if not dry_run:

@@ -1,4 +1,8 @@
-"""``impartial scan``: fetch new public posts of every eligible account (the nightly scan)."""
+"""``impartial scan``: fetch new public posts of every eligible account (the nightly scan).
+
+It runs ``pipeline.jobs.nightly_scan.run_all``, the nightly DAG's own steps in one process, so
+its ``scan_run`` row follows the same rule as a scan run by Airflow.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipeline import ingest, registry
-from pipeline.cli.common import console, database_errors, session
-from pipeline.db.models import ScanRun
+from pipeline.cli.common import console, database_errors
 
 
 def scan(
@@ -16,102 +18,79 @@ def scan(
         False, "--ingest-only", help="Only fetch and store new posts; do not assess them."
     ),
 ) -> None:
-    """Fetch every eligible account's new public posts, then assess them.
+    """Fetch every eligible account's new public posts, then assess them and queue the flags.
 
     Only official accounts and personal accounts with consent in force are fetched; hosts are
-    fetched in parallel within their rate limits. Prints what was fetched, skipped and failed.
+    fetched in parallel within their rate limits. Prints what was fetched, skipped and failed,
+    and records the run (see 'impartial report scan_runs').
 
     Example: impartial scan --ingest-only
     """
-    with session() as uow:
-        shards = ingest.plan_shards(uow.session)
-        run = ScanRun(trigger="cli")
-        uow.session.add(run)
-        uow.commit()
-        run_id = run.id
-    account_ids = [i for shard in shards for i in shard["account_ids"]]
-    if not account_ids:
+    # imported here so that 'impartial --help' does not load the classifier's libraries
+    from pipeline.jobs.nightly_scan import run_all
+
+    columns = (
+        TextColumn("[bold]{task.description}[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with database_errors(), Progress(*columns, console=console, transient=True) as bar:
+        fetching = bar.add_task("fetching accounts", total=None)
+        assessing = bar.add_task("assessing posts", total=None, visible=False)
+
+        def fetched(done: int, total: int) -> None:
+            bar.update(fetching, completed=done, total=total)
+
+        def assessed(done: int, total: int) -> None:
+            bar.update(assessing, completed=done, total=total, visible=True)
+
+        summary = run_all(
+            ingest_only=ingest_only,
+            log=lambda message: bar.console.log(message) if "failed" in message else None,
+            fetched=fetched,
+            assessed_progress=assessed,
+        )
+    if not summary["accounts"]:
         console.print(
             "no eligible accounts: register accounts with 'impartial accounts add' and, for "
             "personal accounts, record consent with 'impartial consent grant'"
         )
-    summary = _ingest(account_ids, len(shards))
-    with session() as uow:
-        run = uow.session.get(ScanRun, run_id)
-        run.status = "partial" if summary.errors else "success"
-        run.finished_at = registry.now()
-        run.accounts, run.requests = summary.accounts, summary.requests
-        run.new_posts, run.edits = summary.new_posts, summary.edits
-        run.skipped, run.errors = dict(summary.skipped), dict(summary.errors)
-        uow.commit()
     _print_summary(summary)
     if ingest_only:
         return
-    assessed, queued = _assess_and_queue()
-    with session() as uow:
-        run = uow.session.get(ScanRun, run_id)
-        run.assessed, run.flags_created = assessed["assessed"], assessed["flags_created"]
-        uow.commit()
+    queued = summary["queued"]
     console.print(
-        f"assessed {assessed['assessed']} post(s) ({assessed['model_calls']} model call(s)); "
-        f"{assessed['flags_created']} new flag(s), {queued.get('samples', 0)} quality "
+        f"assessed {summary['assessed']} post(s) ({summary['model_calls']} model call(s)); "
+        f"{summary['flags_created']} new flag(s), {queued.get('samples', 0)} quality "
         f"sample(s) and {queued.get('official_languages_flags', 0)} official-languages flag(s) "
         "queued for review"
     )
 
 
-def _assess_and_queue() -> tuple[dict, dict]:
-    """Embed and score what ingestion brought, then queue the flags (the DAG's later steps)."""
-    from pipeline import classify
-    from pipeline import scan as steps
-
-    columns = (
-        TextColumn("[bold]assessing[/] posts"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with database_errors(), Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("assess", total=None)
-        assessed = classify.assess_pending(
-            progress=lambda done, total: bar.update(task, completed=done, total=total)
-        ).as_dict()
-        queued = steps.enqueue("cli")
-    return assessed, queued
-
-
-def _ingest(account_ids: list[int], hosts: int) -> ingest.IngestSummary:
-    columns = (
-        TextColumn("[bold]fetching[/] {task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with database_errors(), Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(f"{hosts} host(s)", total=len(account_ids))
-        return ingest.ingest_accounts(account_ids, progress=lambda n: bar.advance(task, n))
-
-
-def _print_summary(summary: ingest.IngestSummary) -> None:
+def _print_summary(summary: dict) -> None:
     table = Table("", "count", title="Scan summary (ingestion)", title_justify="left")
-    for label, value in (
-        ("accounts", summary.accounts),
-        ("requests", summary.requests),
-        ("new posts", summary.new_posts),
-        ("edits", summary.edits),
-        ("rate-limited answers (429)", summary.http_429),
+    for label, key in (
+        ("accounts", "accounts"),
+        ("requests", "requests"),
+        ("new posts", "new_posts"),
+        ("edits", "edits"),
+        ("rate-limited answers (429)", "http_429"),
     ):
-        table.add_row(label, str(value))
-    for reason, count in sorted(summary.skipped.items()):
+        table.add_row(label, str(summary[key]))
+    for reason, count in sorted(summary["skipped"].items()):
         table.add_row(f"skipped: {reason.replace('_', ' ')}", str(count))
-    for host, count in sorted(summary.errors.items()):
+    for host, count in sorted(summary["errors"].items()):
         table.add_row(f"[red]failed accounts on {host}[/]", str(count))
     console.print(table)
-    if summary.errors:
+    for shard in summary["failed_shards"]:
+        console.print(f"[red]every account of {shard} failed[/]: the host may be down")
+    if summary["errors"]:
         console.print(
             "[yellow]some accounts failed[/]: they resume from their last stored cursor on "
             "the next scan; the log names each failure"
         )
+    console.print(f"scan run: {summary['status']}")
 
 
 def register(app: typer.Typer) -> None:

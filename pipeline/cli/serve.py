@@ -1,4 +1,5 @@
-"""``impartial serve``: the review web app."""
+"""``impartial serve``: the review web app (imported inside the command: FastAPI is not loaded
+for ``impartial --help``)."""
 
 from __future__ import annotations
 

@@ -7,10 +7,10 @@ import sys
 import typer
 from rich.table import Table
 
-from pipeline import users as users_mod
-from pipeline.audit import cli_actor
+from pipeline.audit.trail import cli_actor
 from pipeline.cli.common import console, fail, session
-from pipeline.db.models import ROLES
+from pipeline.review import users as users_mod
+from pipeline.vocabulary import ROLES
 
 users = typer.Typer(help="Review app accounts: add, list.", no_args_is_help=True)
 

@@ -31,12 +31,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-PLATFORMS = ("mastodon", "bluesky", "rss")
-ACCOUNT_KINDS = ("official", "personal")
-SENIORITY_BANDS = ("staff", "supervisor", "manager", "executive")
-ROLES = ("reviewer", "lead", "auditor", "admin", "employee")
-CATEGORIES = ("partisan", "government_policy", "vulgar", "self_serving", "official_languages")
-DECISIONS = ("no_concern", "advise", "escalate", "refer", "reopen")
+from pipeline.vocabulary import (
+    ACCOUNT_KINDS,
+    CATEGORIES,
+    DECISIONS,
+    PLATFORMS,
+    ROLES,
+    SENIORITY_BANDS,
+)
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",

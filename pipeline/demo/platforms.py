@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from pipeline.demo.dataset import Dataset
+from pipeline.fakes import FakePlatforms
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,6 @@ def serve(dataset: Dataset) -> Iterator[dict[str, Address]]:
 
     Accounts that may not be scanned are served too: the registry, not the source, decides.
     """
-    from pipeline.fakes import FakePlatforms
 
     with FakePlatforms() as fakes:
         addresses = {}

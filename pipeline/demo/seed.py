@@ -13,10 +13,12 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline import audit, handles, registry
+from pipeline import clock
+from pipeline.audit import trail
 from pipeline.db.models import Account, AppUser, Consent, Person
 from pipeline.demo.dataset import Dataset, DemoAccount
 from pipeline.demo.platforms import Address
+from pipeline.registry import accounts, consent, handles, people
 
 ACTOR = "demo"
 EVIDENCE = "Demo: synthetic signed opt-in form"
@@ -33,10 +35,10 @@ class SeedResult:
 
 def seed(session: Session, dataset: Dataset, addresses: dict[str, Address]) -> SeedResult:
     result = SeedResult()
-    now = registry.now()
+    now = clock.now()
     for person in dataset.people:
         if session.scalar(select(Person.id).where(Person.email == person.email)) is None:
-            registry.add_person(
+            people.add_person(
                 session,
                 person.email,
                 name=person.name,
@@ -53,7 +55,7 @@ def seed(session: Session, dataset: Dataset, addresses: dict[str, Address]) -> S
         )
         if person.consent == "none" or known is not None:
             continue
-        registry.grant_consent(
+        consent.grant_consent(
             session,
             person.email,
             evidence=EVIDENCE,
@@ -62,9 +64,7 @@ def seed(session: Session, dataset: Dataset, addresses: dict[str, Address]) -> S
             expires_at=now + timedelta(days=365),
         )
         if person.consent == "withdrawn":
-            registry.withdraw_consent(
-                session, person.email, actor=ACTOR, at=now - timedelta(days=7)
-            )
+            consent.withdraw_consent(session, person.email, actor=ACTOR, at=now - timedelta(days=7))
         result.consents_recorded += 1
     return result
 
@@ -79,7 +79,7 @@ def _seed_account(
         )
     )
     if existing is None:
-        spec = registry.AccountSpec(
+        spec = accounts.AccountSpec(
             account.platform,
             address.handle,
             account.kind,
@@ -88,11 +88,11 @@ def _seed_account(
             address.host,
             account.name,
         )
-        registry.add_account(session, spec, actor=ACTOR)
+        accounts.add_account(session, spec, actor=ACTOR)
         result.accounts_added += 1
     elif (existing.host, existing.handle) != (parsed.host, parsed.handle):
         existing.host, existing.handle = parsed.host, parsed.handle
-        audit.record(
+        trail.record(
             session,
             "account.move",
             actor=ACTOR,
@@ -116,7 +116,7 @@ def reviewer_login(session: Session) -> tuple[str, str]:
     user.password_hash = PasswordHasher().hash(password)
     user.active, user.failed_logins, user.locked_until = True, 0, None
     session.flush()
-    audit.record(
+    trail.record(
         session, "user.demo_password", actor=ACTOR, subject_type="app_user", subject_id=user.id
     )
     return REVIEWER_EMAIL, password

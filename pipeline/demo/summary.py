@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pipeline import registry
 from pipeline.db.models import Account, Assessment, Flag, Person, Post, ScanRun
+from pipeline.registry import accounts, consent
 
 
 @dataclass
@@ -43,7 +43,7 @@ def summarize(session: Session, run_key: str | None = None) -> ScanSummary:
     if run_key is not None:
         query = select(ScanRun).where(ScanRun.run_key == run_key)
     summary = ScanSummary(run=session.scalar(query))
-    eligible = {a.id for a in registry.eligible_accounts(session)}
+    eligible = {a.id for a in consent.eligible_accounts(session)}
     posts = dict(
         session.execute(select(Post.account_id, func.count()).group_by(Post.account_id)).all()
     )
@@ -62,7 +62,7 @@ def summarize(session: Session, run_key: str | None = None) -> ScanSummary:
             .group_by(Post.account_id)
         ).all()
     )
-    for account in registry.list_accounts(session):
+    for account in accounts.list_accounts(session):
         summary.accounts.append(
             AccountLine(
                 account.display_name or account.handle,

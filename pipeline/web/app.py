@@ -1,23 +1,23 @@
-"""The review web app: FastAPI, server-rendered Jinja2 pages and a JSON API under /api."""
+"""The review web app: FastAPI, server-rendered Jinja2 pages and a JSON API under /api.
+
+This module is the composition root: the only one that knows every router (``routes/``), the
+middleware and how each error becomes a page or a JSON answer.
+"""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
-from pipeline import audit
+from pipeline.audit import trail
 from pipeline.config import Settings, get_settings
 from pipeline.errors import InputError
-from pipeline.queue.errors import Conflict, NotAllowed, NotFound
+from pipeline.review.errors import Conflict, NotAllowed, NotFound
+from pipeline.web.rendering import HERE, templates
+from pipeline.web.routes import api, auth, people, reports, review
 from pipeline.web.security import LoginNeeded, RateLimiter, make_sessionmaker, secret_key
-
-HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=str(HERE / "templates"))
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -53,7 +53,7 @@ def _audit_denied(request: Request, reason: str) -> None:
     if not isinstance(user_id, int):
         return
     with request.app.state.sessionmaker() as session:
-        audit.record(
+        trail.record(
             session,
             "access.denied",
             actor=f"user-id:{user_id}",
@@ -121,9 +121,7 @@ def create_app(settings: Settings | None = None, *, https_only: bool | None = No
             error, lambda request, exc, status=status: _error(request, status, str(exc))
         )
 
-    from pipeline.web import api, pages
-
-    app.include_router(pages.router)
-    app.include_router(api.router)
+    for routes in (auth, review, people, reports, api):
+        app.include_router(routes.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     return app

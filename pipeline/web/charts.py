@@ -1,6 +1,6 @@
 """Server-side SVG charts for the reports: geometry here, markup in ``_chart.html``.
 
-Input is ``pipeline.reports.report_chart_data(...)["chart"]`` (``kind``, ``labels``, ``series``).
+Input is ``pipeline.reports.runner.report_chart_data(...)["chart"]`` (``kind``, ``labels``, ``series``).
 Output is a plain layout (shapes with attributes and text) that the template writes as inline
 SVG, every value escaped by Jinja; no script, no inline style (the app's CSP forbids both).
 Small-cell suppressed values ("<5") and missing values are never plotted as numbers: they are

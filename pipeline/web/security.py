@@ -14,17 +14,14 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
-from sqlalchemy import select
+from fastapi import HTTPException, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.config import Settings, get_settings
 from pipeline.db.engine import get_engine
-from pipeline.db.models import AppUser
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -67,20 +64,8 @@ class RateLimiter:
             return True
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    factory: sessionmaker[Session] = request.app.state.sessionmaker
-    with factory() as session:
-        try:
-            yield session
-        finally:
-            session.rollback()
-
-
 def make_sessionmaker(settings: Settings) -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(settings), expire_on_commit=False)
-
-
-DbSession = Annotated[Session, Depends(get_db)]
 
 
 def csrf_token(request: Request) -> str:
@@ -101,40 +86,6 @@ async def verify_csrf(request: Request) -> None:
         sent = (await request.form()).get(CSRF_FIELD)
     if not expected or not isinstance(sent, str) or not secrets.compare_digest(sent, expected):
         raise HTTPException(403, "missing or invalid CSRF token: reload the page and try again")
-
-
-CsrfChecked = Depends(verify_csrf)
-
-
-def current_user(request: Request, db: DbSession) -> AppUser:
-    user_id = request.session.get("uid")
-    user = db.scalar(select(AppUser).where(AppUser.id == user_id)) if user_id else None
-    if user is None or not user.active:
-        request.session.pop("uid", None)
-        raise LoginNeeded
-    return user
-
-
-def require(*roles: str) -> Callable[..., AppUser]:
-    """A dependency that returns the signed-in user when their role is one of ``roles``."""
-
-    def dependency(user: Annotated[AppUser, Depends(current_user)]) -> AppUser:
-        if user.role not in roles:
-            raise HTTPException(403, f"this page is for the role {' or '.join(roles)}")
-        return user
-
-    dependency.roles = roles  # type: ignore[attr-defined]  # read by the route inventory
-    return dependency
-
-
-ALL_ROLES = ("reviewer", "lead", "auditor", "admin", "employee")
-Reviewer = Annotated[AppUser, Depends(require("reviewer", "lead"))]
-Lead = Annotated[AppUser, Depends(require("lead"))]
-Auditor = Annotated[AppUser, Depends(require("auditor"))]
-Admin = Annotated[AppUser, Depends(require("admin"))]
-Employee = Annotated[AppUser, Depends(require("employee"))]
-ReportReader = Annotated[AppUser, Depends(require("auditor", "lead", "admin"))]
-AnyUser = Annotated[AppUser, Depends(require(*ALL_ROLES))]
 
 
 def client_address(request: Request) -> str:

@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.orm import Session
 
+from pipeline.classify.embedding.fake import FakeEmbedder
+from pipeline.classify.embedding.sentence_transformer import SentenceTransformerEmbedder
+from pipeline.classify.guidance import load_policy
 from pipeline.db.models import Account, Person, Post
-from pipeline.embedding import FakeEmbedder, SentenceTransformerEmbedder
-from pipeline.guidance import load_policy
 
 
 @pytest.fixture
@@ -23,9 +24,9 @@ def fake_embedder() -> FakeEmbedder:
 @pytest.fixture(scope="session")
 def real_embedder() -> Iterator[SentenceTransformerEmbedder]:
     """The packaged all-MiniLM-L6-v2, loaded once for the whole test session."""
-    from pipeline import embedding
+    from pipeline.classify.embedding import factory
 
-    yield embedding.get_embedder()  # the same instance the code under test gets
+    yield factory.get_embedder()  # the same instance the code under test gets
 
 
 @pytest.fixture

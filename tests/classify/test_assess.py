@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from pipeline.classify import assess_pending, ensure_live_classifier
+from pipeline.classify.assess import assess_pending
+from pipeline.classify.store import ensure_live_classifier
 from pipeline.db.models import Assessment, Classifier, Embedding, Flag
 
 

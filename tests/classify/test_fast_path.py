@@ -9,26 +9,19 @@ import pytest
 import sqlalchemy as sa
 from pydantic import ValidationError
 
-from pipeline.assessor import Assessor, exemplar_index
-from pipeline.cascade import FULL, SCREEN, Cascade, Screen, exemplar_fragments
-from pipeline.classify import (
-    assess_pending,
-    assessor_for,
-    build_cascade,
-    calibration_set,
-    ensure_live_classifier,
-)
+from pipeline.classify.assess import assess_pending
+from pipeline.classify.core.assessor import Assessor, exemplar_index
+from pipeline.classify.core.cascade import FULL, SCREEN, Cascade, Screen, exemplar_fragments
+from pipeline.classify.embedding.base import DEFAULT_MODEL, text_hash
+from pipeline.classify.embedding.factory import get_fast_embedders
+from pipeline.classify.embedding.fake import FakeEmbedder
+from pipeline.classify.embedding.layered import LayeredModel
+from pipeline.classify.fast_path import build_cascade, calibration_set
+from pipeline.classify.guidance import load_policy
+from pipeline.classify.store import assessor_for, ensure_live_classifier
 from pipeline.config import Settings, get_settings
 from pipeline.db.models import Assessment, Classifier, Embedding, Flag
-from pipeline.embedding import (
-    DEFAULT_MODEL,
-    FakeEmbedder,
-    get_fast_embedders,
-    text_hash,
-)
 from pipeline.errors import InputError
-from pipeline.guidance import load_policy
-from pipeline.layered import LayeredModel
 from tests.classify.conftest import add_post
 
 CLEAR = [
@@ -229,7 +222,7 @@ def test_fast_models_are_the_configured_model_in_int8(real_embedder, _model_cach
 
 
 def test_an_int8_export_is_made_once_and_reused(tmp_path, monkeypatch, real_embedder):
-    from pipeline import onnx_stages
+    from pipeline.classify.embedding import onnx_stages
 
     first = LayeredModel(DEFAULT_MODEL, precision="int8", cache=tmp_path)
     (folder,) = [p for p in tmp_path.iterdir()]  # renamed into place: no half-written folder
@@ -263,6 +256,7 @@ def test_the_full_model_finishes_what_the_screen_started(real_embedder):
     assert exact.calls == len(CLEAR) + 2
 
 
+@pytest.mark.model
 def test_models_the_fast_path_cannot_split_get_a_clear_error():
     with pytest.raises(InputError, match="LAYERS must be between 1 and 5"):
         LayeredModel(DEFAULT_MODEL, layers=6)
@@ -347,6 +341,7 @@ def test_an_audit_sample_of_settled_posts_is_checked_by_the_full_model(
     assert paths == {FULL}
 
 
+@pytest.mark.model
 def test_the_fast_path_precision_is_a_setting(settings_env):
     settings_env.setenv("IMPARTIAL_FAST_PATH_PRECISION", "float32")
     full, screen = get_fast_embedders()

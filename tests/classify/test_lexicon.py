@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.guidance import Lexicon
+from pipeline.classify.guidance import Lexicon
 
 
 @pytest.mark.parametrize(

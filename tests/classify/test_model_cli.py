@@ -9,12 +9,12 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from pipeline.classify.selfcheck import check_text
 from pipeline.cli import app
 from pipeline.db.models import AuditEvent, Base
-from pipeline.selfcheck import check_text
 from tests.classify.test_versions import MAPS, labeled_file
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.model
 runner = CliRunner()
 
 DRAFT = "Vote Conservative on election day, the Liberals are a disgrace! Views are my own."
@@ -90,7 +90,8 @@ def test_cli_train_prints_the_version_last_and_eval_reports_json(engine, tmp_pat
 
 
 def test_loading_a_model_prints_no_progress_bar(capfd):
-    from pipeline.embedding import DEFAULT_MODEL, SentenceTransformerEmbedder
+    from pipeline.classify.embedding.base import DEFAULT_MODEL
+    from pipeline.classify.embedding.sentence_transformer import SentenceTransformerEmbedder
 
     SentenceTransformerEmbedder(DEFAULT_MODEL, batch_size=3)
     out, err = capfd.readouterr()

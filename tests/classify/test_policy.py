@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.guidance import CATEGORY_NAMES, SHIPPED_POLICY, PolicyError, load_policy, parse_policy
+from pipeline.classify.guidance import (
+    CATEGORY_NAMES,
+    SHIPPED_POLICY,
+    PolicyError,
+    load_policy,
+    parse_policy,
+)
 
 
 def shipped() -> dict:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline import risk
-from pipeline.assessor import Assessor, exemplar_index
-from pipeline.risk import Context
+from pipeline.classify.core import risk
+from pipeline.classify.core.assessor import Assessor, exemplar_index
+from pipeline.classify.core.risk import Context
 
 
 def factors(policy, **kw):

@@ -8,18 +8,18 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from pipeline.classify import assess_pending
-from pipeline.datasets import parse_mapping
-from pipeline.db.models import AppUser, Assessment, Classifier, Flag, Review
-from pipeline.errors import InputError
-from pipeline.evaluate import predict_label
-from pipeline.versions import (
+from pipeline.classify.assess import assess_pending
+from pipeline.classify.core.evaluate import predict_label
+from pipeline.classify.core.labeled import parse_mapping
+from pipeline.classify.versions import (
     compare,
     evaluate_file,
     export_decisions,
     set_status,
     train_version,
 )
+from pipeline.db.models import AppUser, Assessment, Classifier, Flag, Review
+from pipeline.errors import InputError
 
 MAPPING = {"partisan": ["partisan", "government_policy"], "offensive": ["vulgar"], "benign": []}
 
@@ -164,9 +164,9 @@ def test_export_decisions_writes_reviewer_labels(engine, db, posts, fake_embedde
 def test_a_stored_head_scores_like_the_trained_one(tmp_path, fake_embedder, policy):
     import numpy as np
 
-    from pipeline.assessor import Assessor, exemplar_index
-    from pipeline.scoring import Head
-    from pipeline.training import features_for, train_head
+    from pipeline.classify.core.assessor import Assessor, exemplar_index
+    from pipeline.classify.core.scoring import Head
+    from pipeline.classify.core.training import features_for, train_head
 
     rows = [json.loads(line) for line in labeled_file(tmp_path).read_text().splitlines()]
     texts = [r["text"] for r in rows]

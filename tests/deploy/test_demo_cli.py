@@ -13,7 +13,7 @@ from pipeline.cli import app
 from pipeline.config import get_settings
 from pipeline.demo import dataset
 
-pytestmark = pytest.mark.slow  # the scan loads the real sentence-transformers model
+pytestmark = pytest.mark.model  # the scan loads the real sentence-transformers model
 
 SCANNED_POSTS = sum(len(a.posts) for a in dataset.load().scanned_accounts())
 

@@ -9,10 +9,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from pipeline import registry
-from pipeline.db.models import CATEGORIES, Account, AppUser, AuditEvent, Consent, Person
+from pipeline.db.models import Account, AppUser, AuditEvent, Consent, Person
 from pipeline.demo import dataset, seed
 from pipeline.demo.platforms import Address
+from pipeline.registry import consent
+from pipeline.vocabulary import CATEGORIES
 
 DEMO = dataset.load()
 
@@ -60,7 +61,7 @@ def test_a_post_of_an_unknown_account_is_named(tmp_path: Path) -> None:
 def test_seeding_makes_exactly_the_consenting_and_official_accounts_eligible(db: Session) -> None:
     seed.seed(db, DEMO, addresses(5001))
     db.commit()
-    eligible = {a.display_name for a in registry.eligible_accounts(db)}
+    eligible = {a.display_name for a in consent.eligible_accounts(db)}
     assert eligible == {a.name for a in DEMO.scanned_accounts()}
     julie = db.scalar(sa.select(Person).where(Person.email == "julie.bergeron@demo.example"))
     assert [c.withdrawn_at is not None for c in julie.consents] == [True]

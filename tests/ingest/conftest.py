@@ -9,11 +9,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from pipeline import registry
 from pipeline.config import Settings
 from pipeline.db.models import Account, Post
 from pipeline.fakes import FakePlatforms
-from pipeline.ingest import IngestSummary, ingest_accounts
+from pipeline.ingest.fetch import IngestSummary, ingest_accounts
+from pipeline.registry import accounts, consent, people
 
 ACTOR = "test:ingest"
 
@@ -46,10 +46,10 @@ def register(db: Session, fake: FakePlatforms) -> Callable[..., Account]:
         n = next(counter)
         owner = None
         if personal:
-            person = registry.add_person(
+            person = people.add_person(
                 db, f"person{n}@example.org", name=f"Person {n}", org_unit="Unit", actor=ACTOR
             )
-            registry.grant_consent(
+            consent.grant_consent(
                 db,
                 person.email,
                 evidence="signed form",
@@ -57,7 +57,7 @@ def register(db: Session, fake: FakePlatforms) -> Callable[..., Account]:
                 at=datetime.now(UTC) - timedelta(days=1),
             )
             owner = person.email
-        spec = registry.AccountSpec(
+        spec = accounts.AccountSpec(
             platform,
             handle,
             "personal" if personal else "official",
@@ -65,7 +65,7 @@ def register(db: Session, fake: FakePlatforms) -> Callable[..., Account]:
             org_unit="Unit",
             host=fake.host(platform) if platform != "rss" else None,
         )
-        account = registry.add_account(db, spec, actor=ACTOR)
+        account = accounts.add_account(db, spec, actor=ACTOR)
         db.commit()
         return account
 

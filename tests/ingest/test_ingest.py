@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from pipeline import registry
 from pipeline.db.models import Account, Post
-from pipeline.ingest import plan_shards
-from pipeline.sources.text import TRUNCATION_MARKER
+from pipeline.ingest.fetch import plan_shards
+from pipeline.ingest.sources.text import TRUNCATION_MARKER
+from pipeline.registry import consent
 from tests.ingest.conftest import ACTOR, stored
 
 
@@ -39,7 +39,7 @@ def test_only_eligible_accounts_are_fetched(fake, register, ingest, engine, db):
     fake.add_post("mastodon", other, "Never consented")
     eligible = register("mastodon", handle, personal=True)
     not_eligible = register("mastodon", other, personal=True)
-    registry.withdraw_consent(db, not_eligible.owner.email, actor=ACTOR)
+    consent.withdraw_consent(db, not_eligible.owner.email, actor=ACTOR)
     db.commit()
 
     summary = ingest([eligible.id, not_eligible.id])
@@ -62,7 +62,7 @@ def test_consent_withdrawn_during_the_run_stops_storage_at_once(fake, register, 
         second_page = request.query.get("min_id", "0") != "0"
         if request.path.endswith("/statuses") and second_page and not withdrawn_at:
             with Session(engine) as session:
-                registry.withdraw_consent(session, email, actor=ACTOR)
+                consent.withdraw_consent(session, email, actor=ACTOR)
                 session.commit()
             withdrawn_at.append(datetime.now(UTC))
 

@@ -9,7 +9,7 @@ from email.utils import format_datetime
 import pytest
 
 from pipeline.config import Settings
-from pipeline.sources.http import RateLimit, rate_limit_for, retry_after, server_limits
+from pipeline.ingest.sources.http import RateLimit, rate_limit_for, retry_after, server_limits
 from tests.ingest.conftest import stored
 
 

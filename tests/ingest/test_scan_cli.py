@@ -26,7 +26,7 @@ def test_scan_ingest_only_prints_the_summary_and_records_the_run(fake, register,
     assert tuple(run) == ("success", 1)
 
 
-@pytest.mark.slow
+@pytest.mark.model
 def test_plain_scan_also_assesses_and_queues_what_it_fetched(fake, register, engine):
     handle = fake.add_account("mastodon", "dept")
     fake.add_post("mastodon", handle, "Vote Conservative on Monday: Poilievre will fix this mess!")

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from pipeline import audit
+from pipeline.audit import trail
 from pipeline.cli import app
-from tests.privacy.conftest import NOW, World
+from tests.factories import NOW, World
 
 runner = CliRunner()
 
@@ -26,12 +26,12 @@ def test_export_contains_every_kind_of_record(world: World, db: Session, tmp_pat
     world.review(flag, reviewer, "advise", at=NOW)
     me = world.user("ana.login@example.org", role="employee", person=ana)
     world.response(flag, me, "It was a joke among friends.")
-    from pipeline import privacy
+    from pipeline.privacy import holds
 
-    privacy.place_hold(db, ana.email, reason="grievance", actor="test")
+    holds.place_hold(db, ana.email, reason="grievance", actor="test")
     bob = world.person("bob")
     world.post(world.account(bob), "Bob's private musings.")
-    audit.record(db, "flag.reveal", actor="lead", person_id=ana.id)
+    trail.record(db, "flag.reveal", actor="lead", person_id=ana.id)
     db.commit()
     out = tmp_path / "ana.json"
 

@@ -6,9 +6,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from pipeline import privacy
 from pipeline.cli import app
-from tests.privacy.conftest import NOW, World
+from pipeline.privacy import holds, retention, withdrawal
+from pipeline.registry import consent
+from tests.factories import NOW, World
 
 runner = CliRunner()
 
@@ -89,7 +90,7 @@ def test_withdrawal_purges_the_accounts_content_in_sql(world: World, db: Session
     assert db.scalar(sa.text("SELECT content_hash FROM embedding")) == shared.content_hash
     assert content_rows(db, other.id)["posts_with_text"] == 1
     # scanning stops: the account is no longer eligible
-    assert account.id not in [a.id for a in privacy.registry.eligible_accounts(db)]
+    assert account.id not in [a.id for a in consent.eligible_accounts(db)]
 
 
 def test_purge_is_audited_with_counts_never_content(world: World, db: Session) -> None:
@@ -115,13 +116,13 @@ def test_account_still_covered_by_another_consent_keeps_its_content(
     ana = world.person("ana")
     account = world.account(ana)
     world.consent(ana)
-    scoped = privacy.registry.grant_consent(
+    scoped = consent.grant_consent(
         db, ana.email, evidence="form 2", actor="test", account_id=account.id
     )
     world.post(account, "Lunch with colleagues.")
     db.commit()
 
-    _, counts = privacy.withdraw_and_purge(db, ana.email, actor="test", consent_id=scoped.id)
+    _, counts = withdrawal.withdraw_and_purge(db, ana.email, actor="test", consent_id=scoped.id)
     db.commit()
 
     assert counts["accounts"] == 0
@@ -151,15 +152,15 @@ def test_released_hold_lets_retention_purge_the_withdrawn_account(
     world: World, db: Session
 ) -> None:
     ana, account, *_ = build(world)
-    hold = privacy.place_hold(db, ana.email, reason="matter", actor="test")
-    privacy.withdraw_and_purge(db, ana.email, actor="test")
+    hold = holds.place_hold(db, ana.email, reason="matter", actor="test")
+    withdrawal.withdraw_and_purge(db, ana.email, actor="test")
     db.commit()
     assert content_rows(db, account.id)["posts_with_text"] == 3
 
     listed = runner.invoke(app, ["hold", "list"])
     released = runner.invoke(app, ["hold", "release", str(hold.id)])
     again = runner.invoke(app, ["hold", "release", str(hold.id)])
-    result = privacy.run_retention(db)
+    result = retention.run_retention(db)
     db.commit()
 
     assert "matter" in listed.output and released.exit_code == 0

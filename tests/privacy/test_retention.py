@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from pipeline import privacy
 from pipeline.cli import app
-from tests.privacy.conftest import NOW, World
+from pipeline.privacy import holds, retention
+from tests.factories import NOW, World
 
 runner = CliRunner()
 TABLES = ("post", "embedding", "assessment", "flag", "review", "employee_response", "consent")
@@ -61,7 +61,7 @@ def build(world: World) -> dict:
     hal = world.person("hal")
     held = world.account(hal)
     world.post(held, "Hal's old post", days_ago=90)
-    privacy.place_hold(
+    holds.place_hold(
         world.db, hal.email, reason="litigation", actor="test", at=NOW - timedelta(days=1)
     )
     rows["held"] = held
@@ -76,7 +76,7 @@ def flag_ids(db: Session) -> set[int]:
 def test_retention_applies_each_rule(world: World, db: Session) -> None:
     rows = build(world)
 
-    result = privacy.run_retention(db, at=NOW)
+    result = retention.run_retention(db, at=NOW)
     db.commit()
 
     assert result["no_concern_flags"] == 1 and result["decided_flags"] == 2
@@ -117,13 +117,13 @@ def test_retention_applies_each_rule(world: World, db: Session) -> None:
 
 def test_legal_hold_suspends_retention_of_flags_and_text(world: World, db: Session) -> None:
     rows = build(world)
-    privacy.place_hold(
+    holds.place_hold(
         db, rows["ana"].email, reason="inquiry", actor="test", at=NOW - timedelta(days=1)
     )
     db.commit()
     before = flag_ids(db)
 
-    result = privacy.run_retention(db, at=NOW)
+    result = retention.run_retention(db, at=NOW)
     db.commit()
 
     assert flag_ids(db) == before
@@ -142,12 +142,12 @@ def test_dry_run_reports_exactly_what_would_go_and_changes_nothing(
     before = snapshot(db)
     audit_before = db.scalar(sa.text("SELECT count(*) FROM audit_event"))
 
-    dry = privacy.run_retention(db, at=NOW, dry_run=True)
+    dry = retention.run_retention(db, at=NOW, dry_run=True)
     db.commit()
 
     assert snapshot(db) == before
     assert db.scalar(sa.text("SELECT count(*) FROM audit_event")) == audit_before
-    real = privacy.run_retention(db, at=NOW)
+    real = retention.run_retention(db, at=NOW)
     assert {k: v for k, v in dry.items() if k != "dry_run"} == {
         k: v for k, v in real.items() if k != "dry_run"
     }
@@ -167,5 +167,5 @@ def test_retention_cli_dry_run_prints_counts(world: World, db: Session) -> None:
 
 
 def test_retention_on_an_empty_database_removes_nothing(engine, db: Session) -> None:
-    result = privacy.run_retention(db)
+    result = retention.run_retention(db)
     assert result["unflagged_texts"] == 0 and result["consent_purge"]["accounts"] == 0

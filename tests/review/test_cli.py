@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.db.models import AppUser, AuditEvent, Review
-from pipeline.users import authenticate
+from pipeline.review.users import authenticate
 
 runner = CliRunner()
 

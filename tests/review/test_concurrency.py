@@ -7,7 +7,7 @@ from collections import Counter
 
 from sqlalchemy.orm import Session
 
-from pipeline import queue
+from pipeline import review
 
 
 def test_sixteen_threads_claiming_concurrently_never_get_the_same_flag(
@@ -16,7 +16,7 @@ def test_sixteen_threads_claiming_concurrently_never_get_the_same_flag(
     account = make.account(make.person())
     flags = [make.flag(risk=(i % 7) / 10, account=account) for i in range(64)]
     reviewers = [make.user("reviewer") for _ in range(16)]
-    queue.enqueue(db, at=clock())
+    review.enqueue(db, at=clock())
     db.commit()
     start = threading.Barrier(16)
     claimed: list[list[int]] = [[] for _ in reviewers]
@@ -27,7 +27,7 @@ def test_sixteen_threads_claiming_concurrently_never_get_the_same_flag(
             start.wait()
             with Session(engine) as session:
                 user = session.merge(reviewers[index], load=True)
-                while (flag := queue.claim_next(session, user, at=clock())) is not None:
+                while (flag := review.claim_next(session, user, at=clock())) is not None:
                     claimed[index].append(flag.id)
                     session.commit()
         except BaseException as exc:  # reported below

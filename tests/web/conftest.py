@@ -1,24 +1,76 @@
-"""A real review app on 127.0.0.1 (uvicorn in a thread) and Debian's headless Chromium."""
+"""The review app under test: in process (``browser``: a TestClient that signs in and sends
+the CSRF token), and for real on 127.0.0.1 (uvicorn in a thread) driven by Debian's headless
+Chromium (``page``)."""
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
+from fastapi.testclient import TestClient
 
+from pipeline.config import Settings
 from pipeline.web import create_app
-from tests.review.conftest import Factory, web_settings
+from tests.factories import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
 
 
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def web_settings(**overrides: Any):
+    values = {
+        "secret_key": "test-secret-" + "x" * 32,
+        "cookie_https_only": False,
+        "login_ip_limit": "10000/60",
+        **overrides,
+    }
+    return Settings(**values)
+
+
+class Browser:
+    """A signed-in (or anonymous) TestClient that knows its CSRF token."""
+
+    def __init__(self, app: Any) -> None:
+        self.client = TestClient(app, follow_redirects=False)
+        self.csrf = ""
+
+    def refresh_csrf(self) -> str:
+        page = self.client.get("/login")
+        self.csrf = CSRF_RE.search(page.text).group(1)
+        return self.csrf
+
+    def login(self, email: str, password: str = PASSWORD) -> Any:
+        self.refresh_csrf()
+        response = self.client.post(
+            "/login", data={"email": email, "password": password, "csrf_token": self.csrf}
+        )
+        if response.status_code == 303:
+            self.csrf = self.client.get("/api/me").json()["csrf_token"]
+        return response
+
+    def form(self, path: str, **data: Any) -> Any:
+        return self.client.post(path, data={"csrf_token": self.csrf, **data})
+
+    def api(self, path: str, body: dict | None = None) -> Any:
+        return self.client.post(path, json=body or {}, headers={"X-CSRF-Token": self.csrf})
+
+
 @pytest.fixture
-def make(db) -> Factory:
-    return Factory(db)
+def web_app(engine):
+    return create_app(web_settings())
+
+
+@pytest.fixture
+def browser(web_app) -> Callable[[], Browser]:
+    return lambda: Browser(web_app)
 
 
 @pytest.fixture

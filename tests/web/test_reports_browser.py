@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from pipeline.db.models import AuditEvent
-from tests.review.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 
 def test_auditor_opens_a_report_with_its_chart(live_server, page, db, make, tmp_path) -> None:

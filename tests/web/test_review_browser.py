@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from pipeline.db.models import AuditEvent, Review
-from tests.review.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 HOSTILE = (
     '<script>window.pwned = "script"; alert(1)</script>'

@@ -1,0 +1,1 @@
+"""The append-only audit trail: writing it (``trail``) and reading it (``search``)."""

@@ -1,0 +1,1 @@
+"""Classification: embed posts, score them against the guidance, store assessments and flags."""

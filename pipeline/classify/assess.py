@@ -1,0 +1,251 @@
+"""Assess posts: embed (cached), score with the live and shadow classifiers, store assessments,
+and create flags for categories over threshold (live classifier only).
+
+The batch loop of the nightly scan's ``assess`` step; with the fast path on, the screen scores
+every post first (``pipeline.classify.fast_path``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from pipeline.classify.core.assessor import Assessor, Judgement
+from pipeline.classify.core.cascade import Cascade
+from pipeline.classify.core.risk import Context
+from pipeline.classify.core.vectors import Embedder
+from pipeline.classify.embedding.base import text_hash
+from pipeline.classify.embedding.cache import embed_cached, store_vectors, stored_vectors
+from pipeline.classify.embedding.factory import get_embedder, get_fast_embedders
+from pipeline.classify.fast_path import build_cascade
+from pipeline.classify.guidance import Policy, load_policy
+from pipeline.classify.store import assessor_for, ensure_live_classifier
+from pipeline.config import get_settings
+from pipeline.db.engine import get_engine
+from pipeline.db.models import Account, Assessment, Classifier, Flag, Person, Post
+
+Progress = Callable[[int, int], None]
+
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AssessSummary:
+    assessed: int = 0
+    flags_created: int = 0
+    model_calls: int = 0
+    posts: int = 0
+    fast_path: str = "off"
+    screen_kept: int = 0  # posts judged from the fast path's screen alone
+    screen_audited: int = 0  # posts the screen settled, checked by the full model anyway
+    screen_disagreed: int = 0  # ... whose flags from the two differ
+    by_classifier: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _pending(session: Session, classifier_ids: list[int], after_id: int, limit: int) -> list[Any]:
+    done = (
+        sa.select(sa.func.count())
+        .select_from(Assessment)
+        .where(
+            Assessment.post_id == Post.id,
+            Assessment.content_hash == Post.content_hash,
+            Assessment.classifier_id.in_(classifier_ids),
+        )
+        .scalar_subquery()
+    )
+    query = (
+        sa.select(
+            Post.id,
+            Post.text,
+            Post.content_hash,
+            Account.audience_size,
+            Person.seniority_band,
+            sa.func.coalesce(Person.org_unit, Account.org_unit),
+        )
+        .join(Account, Account.id == Post.account_id)
+        .outerjoin(Person, Person.id == Account.owner_id)
+        .where(Post.text.is_not(None), Post.text_purged_at.is_(None))
+        .where(done < len(classifier_ids), Post.id > after_id)
+        .order_by(Post.id)
+        .limit(limit)
+    )
+    return list(session.execute(query))
+
+
+def assess_pending(
+    engine: sa.Engine | None = None,
+    *,
+    batch_size: int | None = None,
+    progress: Progress | None = None,
+    embedder: Embedder | None = None,
+    policy: Policy | None = None,
+    fast_path: str | None = None,
+    screen: Embedder | None = None,
+    cascade: Cascade | None = None,
+) -> AssessSummary:
+    """Assess every post whose current text has no assessment by the live (and shadow)
+    classifiers; flags only from the live one. Commits batch by batch.
+
+    ``fast_path`` (default ``Settings.fast_path``): "cascade" scores posts with a shallow
+    ``screen`` and runs the full model (``embedder``; by default the fast path's models of
+    ``get_fast_embedders``) only on posts the screen cannot settle (see ``pipeline.classify.core.cascade``);
+    a ``cascade`` already calibrated for the same classifiers may be passed in."""
+
+    engine = engine or get_engine()
+    settings = get_settings()
+    policy = policy or load_policy()
+    summary = AssessSummary(fast_path=fast_path or settings.fast_path)
+    fast = summary.fast_path == "cascade"
+    # Large batches of posts: sorted by length, they make model batches with little padding
+    # (and the fast path re-scores only a part of each).
+    batch_size = batch_size or 512
+    with Session(engine, expire_on_commit=False) as session:
+        if fast and embedder is None:
+            embedder, screen = get_fast_embedders()
+        # "model@bf16" and the like are the same model to a classifier version
+        model_id = embedder.model_id.split("@")[0] if embedder else settings.model
+        live = ensure_live_classifier(session, policy=policy, model_id=model_id)
+        shadows = list(session.scalars(sa.select(Classifier).where(Classifier.status == "shadow")))
+        session.commit()
+        classifiers = [live, *shadows]
+        ids = [c.id for c in classifiers]
+        if not _pending(session, ids, 0, 1):
+            return summary  # nothing to do: do not load the model
+        embedder = embedder or get_embedder()
+        calls_before = embedder.calls
+        assessors = {c.id: assessor_for(session, c, embedder, policy) for c in classifiers}
+        if fast and cascade is None:
+            if screen is None:
+                raise ValueError("the cascade needs a screen model")
+            cascade = build_cascade(session, assessors, policy, embedder, screen)
+        session.commit()
+        before = (cascade.kept, cascade.audited, cascade.disagreed) if fast and cascade else None
+        total = session.scalar(
+            sa.select(sa.func.count()).select_from(Post).where(Post.text.is_not(None))
+        )
+        last_id = 0
+        while True:
+            rows = _pending(session, ids, last_id, batch_size)
+            if not rows:
+                break
+            last_id = rows[-1][0]
+            _assess_batch(
+                session,
+                rows,
+                classifiers,
+                assessors,
+                live.id,
+                policy,
+                embedder,
+                summary,
+                cascade if fast else None,
+            )
+            session.commit()
+            if progress:
+                progress(summary.posts, total or summary.posts)
+        summary.model_calls = embedder.calls - calls_before
+        if before is not None:
+            summary.screen_kept = cascade.kept - before[0]
+            summary.screen_audited = cascade.audited - before[1]
+            summary.screen_disagreed = cascade.disagreed - before[2]
+            log.info(
+                "fast path: %d of %d posts settled by the screen; of %d checked by the full "
+                "model too, %d flagged differently",
+                summary.screen_kept,
+                summary.posts,
+                summary.screen_audited,
+                summary.screen_disagreed,
+            )
+    return summary
+
+
+def _assess_batch(
+    session: Session,
+    rows: list[Any],
+    classifiers: list[Classifier],
+    assessors: dict[int, Assessor],
+    live_id: int,
+    policy: Policy,
+    embedder: Embedder,
+    summary: AssessSummary,
+    cascade: Cascade | None = None,
+) -> None:
+    texts = [policy.strip_disclaimers(r[1]) for r in rows]
+    stripped = [t != (r[1] or "").strip() for t, r in zip(texts, rows, strict=True)]
+    contexts = [Context(audience=r[3], seniority=r[4], org_unit=r[5]) for r in rows]
+    summary.posts += len(rows)
+    judged: dict[int, list[Judgement]]
+    if cascade is not None:
+        stored = stored_vectors(session, embedder.model_id, [text_hash(t) for t in texts])
+        judged = cascade.judge(
+            assessors,
+            lambda t: embed_cached(session, embedder, t),
+            texts,
+            contexts,
+            stripped,
+            known=[text_hash(t) in stored for t in texts],
+            store=lambda t, v: store_vectors(session, embedder.model_id, t, v),
+        )
+    else:
+        vectors = embed_cached(session, embedder, texts)
+        judged = {
+            c.id: assessors[c.id].judge(texts, vectors, contexts, stripped=stripped)
+            for c in classifiers
+        }
+    for classifier in classifiers:
+        judgements = judged[classifier.id]
+        values = [
+            {
+                "post_id": r[0],
+                "classifier_id": classifier.id,
+                "content_hash": r[2],
+                "policy_version": policy.version,
+                "scores": j.scores,
+                "risk": j.risk,
+                "factors": j.factors,
+                "explanation": j.explanation,
+            }
+            for r, j in zip(rows, judgements, strict=True)
+        ]
+        # executemany form: one cached statement, sent in pages (not compiled per batch)
+        inserted = session.execute(
+            insert(Assessment)
+            .on_conflict_do_nothing()
+            .returning(Assessment.id, Assessment.post_id),
+            values,
+        ).all()
+        summary.assessed += len(inserted)
+        summary.by_classifier[classifier.version] = summary.by_classifier.get(
+            classifier.version, 0
+        ) + len(inserted)
+        if classifier.id != live_id or not inserted:
+            continue
+        assessment_of = {post_id: aid for aid, post_id in inserted}
+        flags = [
+            {
+                "post_id": r[0],
+                "assessment_id": assessment_of[r[0]],
+                "category": c,
+                "content_hash": r[2],
+                "score": j.scores[c],
+                "risk": j.risk,
+            }
+            for r, j in zip(rows, judgements, strict=True)
+            if r[0] in assessment_of
+            for c in j.flagged
+        ]
+        if flags:
+            created = session.execute(
+                insert(Flag).on_conflict_do_nothing().returning(Flag.id), flags
+            ).all()
+            summary.flags_created += len(created)

@@ -1,0 +1,1 @@
+"""Ingestion: plan the eligible accounts by host, fetch their new posts, store posts and cursors."""

@@ -1,0 +1,197 @@
+"""Fetch new public posts of eligible accounts; store each batch and its cursor in one transaction.
+
+Hosts are fetched concurrently (one thread per host, up to ``Settings.ingest_workers``); one
+host's requests go in sequence through its rate limiter. Every batch is stored in one
+transaction together with the account's cursor (``pipeline.ingest.store``), after re-checking
+that the account is still eligible: a consent withdrawn during the run stops storage for that
+account at once. Re-running never duplicates; changed text counts as an edit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from pipeline import clock
+from pipeline.config import Settings, get_settings
+from pipeline.db.engine import get_engine
+from pipeline.db.models import Account, SourceCursor
+from pipeline.ingest.sources.base import AccountState, Batch, OptedOut
+from pipeline.ingest.sources.connectors import connector_for
+from pipeline.ingest.sources.http import HostClient, HttpError
+from pipeline.ingest.store import IngestSummary, store_batch
+from pipeline.registry import consent
+
+__all__ = ["IngestSummary", "ingest_accounts", "plan_shards"]
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int], None]
+HOST_DOWN_AFTER = 3  # accounts failing in a row on connection-level errors
+
+
+def plan_shards(session: Session, at: datetime | None = None) -> list[dict[str, Any]]:
+    """Eligible accounts grouped by (platform, host), as JSON-able shards for fan-out."""
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for account in consent.eligible_accounts(session, at):
+        groups[(account.platform, account.host)].append(account.id)
+    return [
+        {"platform": platform, "host": host, "account_ids": ids}
+        for (platform, host), ids in sorted(groups.items())
+    ]
+
+
+def ingest_accounts(
+    account_ids: Iterable[int],
+    *,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    engine: sa.Engine | None = None,
+) -> IngestSummary:
+    """Fetch and store new posts of the given accounts that are eligible now.
+
+    ``progress`` is called with 1 after each account.
+    """
+    settings = settings or get_settings()
+    engine = engine or get_engine(settings)
+    wanted = set(account_ids)
+    summary = IngestSummary()
+    with Session(engine) as session:
+        eligible = {a.id for a in consent.eligible_accounts(session) if a.id in wanted}
+        states = _states(session, sorted(eligible), settings)
+    if wanted - eligible:
+        summary.skipped["not_eligible"] += len(wanted - eligible)
+        if progress:
+            progress(len(wanted - eligible))
+    by_host: dict[tuple[str, str], list[AccountState]] = defaultdict(list)
+    for state in states:
+        by_host[(state.platform, state.host)].append(state)
+    if not by_host:
+        return summary
+    workers = min(settings.ingest_workers, len(by_host))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest") as pool:
+        futures = [
+            pool.submit(_ingest_host, engine, settings, platform, host, group, progress)
+            for (platform, host), group in by_host.items()
+        ]
+        for future in futures:
+            summary.add(future.result())
+    return summary
+
+
+def _states(session: Session, ids: list[int], settings: Settings) -> list[AccountState]:
+    if not ids:
+        return []
+    due_before = clock.now() - timedelta(hours=settings.profile_refresh_hours)
+    rows = session.execute(
+        sa.select(Account, SourceCursor)
+        .outerjoin(SourceCursor, SourceCursor.account_id == Account.id)
+        .where(Account.id.in_(ids))
+        .order_by(Account.id)
+    )
+    return [
+        AccountState(
+            account_id=account.id,
+            platform=account.platform,
+            host=account.host,
+            handle=account.handle,
+            external_id=account.external_id,
+            cursor=cursor.cursor if cursor else None,
+            etag=cursor.etag if cursor else None,
+            last_modified=cursor.last_modified if cursor else None,
+            profile_due=not (
+                cursor and cursor.profile_fetched_at and cursor.profile_fetched_at > due_before
+            ),
+        )
+        for account, cursor in rows
+    ]
+
+
+def _ingest_host(
+    engine: sa.Engine,
+    settings: Settings,
+    platform: str,
+    host: str,
+    states: list[AccountState],
+    progress: Progress | None,
+) -> IngestSummary:
+    """One host's accounts in sequence; accounts that fail are tried once more at the end.
+
+    After ``HOST_DOWN_AFTER`` accounts in a row fail on connection-level errors the host is
+    taken as down for this run: its remaining accounts are counted as errors, not tried.
+    """
+    summary = IngestSummary()
+    client = HostClient(host, platform, settings)
+    connector = connector_for(platform)
+    pending, down, in_a_row = states, False, 0
+
+    def finish(state: AccountState, error: str | None) -> None:
+        summary.accounts += 1
+        if error is not None:
+            summary.errors[_host_label(host)] += 1
+            log.warning("ingest failed for account %s on %s: %s", state.account_id, host, error)
+        if progress:
+            progress(1)
+
+    try:
+        for last_pass in (False, True):
+            failed: list[AccountState] = []
+            for state in pending:
+                if down:
+                    finish(state, "host down in this run")
+                    continue
+                error = _ingest_account(engine, settings, client, connector, state, summary)
+                in_a_row = in_a_row + 1 if error and error.startswith("TransientError") else 0
+                down = in_a_row >= HOST_DOWN_AFTER
+                if error is None or last_pass or down:
+                    finish(state, error)
+                else:
+                    failed.append(state)
+            if not failed:
+                break
+            with Session(engine) as session:  # resume from what was committed
+                pending = _states(session, [s.account_id for s in failed], settings)
+    finally:
+        summary.requests += client.requests
+        summary.http_429 += client.http_429
+        client.close()
+    return summary
+
+
+def _host_label(host: str) -> str:
+    return host.split("://", 1)[-1]
+
+
+def _ingest_account(
+    engine: sa.Engine,
+    settings: Settings,
+    client: HostClient,
+    connector: Any,
+    state: AccountState,
+    summary: IngestSummary,
+) -> str | None:
+    """Fetch and store one account; return an error description, or None."""
+    try:
+        for batch in connector.fetch(client, state):
+            if not store_batch(engine, settings, state, batch, summary):
+                summary.skipped["consent_withdrawn"] += 1
+                return None
+    except OptedOut:
+        summary.skipped["opted_out"] += 1
+        store_batch(engine, settings, state, Batch(status="opted_out"), summary)
+        return None
+    except HttpError as exc:
+        if exc.status not in (404, 410):
+            return f"HttpError: {exc}"
+        summary.skipped["account_not_found"] += 1  # gone or renamed: the registry should know
+        store_batch(engine, settings, state, Batch(status="not_found"), summary)
+        return None
+    except Exception as exc:  # one account's failure never stops the scan
+        return f"{type(exc).__name__}: {exc}"
+    return None

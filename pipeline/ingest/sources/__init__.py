@@ -1,0 +1,1 @@
+"""Platform connectors (Mastodon, Bluesky, RSS/Atom) and the HTTP client they share."""

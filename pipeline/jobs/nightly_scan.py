@@ -1,0 +1,235 @@
+"""The nightly scan, one function per step: what the DAG's tasks and ``impartial scan`` call.
+
+plan -> ingest_shard (once per shard) -> assess -> enqueue -> summarize. Every step takes and
+returns JSON-able ids and counts only, so Airflow can pass them through XCom. Every step is
+idempotent: ingestion upserts by natural keys, assessment skips what is already assessed, and
+the ``scan_run`` row is keyed by ``run_key`` (one per data interval), so re-running an interval
+rewrites its row instead of adding one.
+
+``run_all`` runs the same steps in one process for ``impartial scan``, so a scan from the shell
+and a scan from Airflow write their ``scan_run`` row by the same rule (``summarize``). The DAG
+files import this module inside their tasks, so parsing them stays cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert
+
+from pipeline.classify.assess import assess_pending
+from pipeline.classify.official_languages import check_official_languages
+from pipeline.classify.store import ensure_live_classifier
+from pipeline.clock import instant
+from pipeline.db.engine import unit_of_work
+from pipeline.db.models import ScanRun
+from pipeline.ingest.fetch import ingest_accounts, plan_shards
+from pipeline.review.intake import enqueue as enqueue_flags
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+COUNTS = ("accounts", "requests", "new_posts", "edits")
+
+
+class ShardFailedError(RuntimeError):
+    """Every account of a shard failed: the shard's task fails, the other shards go on."""
+
+
+def _upsert_run(session: Any, run_key: str, trigger: str, **values: Any) -> None:
+    statement = insert(ScanRun).values(run_key=run_key, trigger=trigger, **values)
+    session.execute(statement.on_conflict_do_update(index_elements=[ScanRun.run_key], set_=values))
+
+
+def plan(
+    run_key: str,
+    at: datetime | str | None = None,
+    *,
+    platform: str | None = None,
+    trigger: str = "airflow",
+) -> list[dict]:
+    """The eligible accounts at ``at`` (of one platform, or all), one shard per host.
+
+    Also opens the run's ``scan_run`` row (several plan calls of one run share it).
+    """
+    with unit_of_work() as uow:
+        shards = plan_shards(uow.session, at=instant(at))
+        if platform is not None:
+            shards = [s for s in shards if s["platform"] == platform]
+        _upsert_run(
+            uow.session,
+            run_key,
+            trigger,
+            status="running",
+            started_at=datetime.now(UTC),
+            finished_at=None,
+        )
+        uow.commit()
+    return shards
+
+
+def ingest_shard(
+    shard: dict, run_key: str, *, progress: Callable[[int], None] | None = None
+) -> dict:
+    """Fetch the new posts of one shard's accounts; raise when the whole shard failed.
+
+    ``progress`` is called with 1 after each account."""
+    summary = ingest_accounts(list(shard["account_ids"]), progress=progress).as_dict()
+    if shard_failed(summary, len(shard["account_ids"])):
+        raise ShardFailedError(
+            f"shard {shard['platform']} {shard['host']}: all {len(shard['account_ids'])} "
+            f"accounts failed ({summary['errors']}); the other shards are unaffected"
+        )
+    return {"run_key": run_key, "platform": shard["platform"], "host": shard["host"], **summary}
+
+
+def shard_failed(summary: dict, accounts: int) -> bool:
+    """At least one error per account and nothing fetched: the host is down for this shard."""
+    errors = sum((summary.get("errors") or {}).values())
+    fetched = summary.get("new_posts", 0) + summary.get("edits", 0)
+    return accounts > 0 and errors >= accounts and fetched == 0
+
+
+def assess(run_key: str, *, progress: Progress | None = None) -> dict:
+    """Embed and score every post not yet assessed by the live (and shadow) classifier."""
+    with unit_of_work() as uow:
+        ensure_live_classifier(uow.session)
+        uow.commit()
+    return {"run_key": run_key, **assess_pending(progress=progress).as_dict()}
+
+
+def enqueue(run_key: str) -> dict:
+    """Group the new flags for review and check official-language parity."""
+    with unit_of_work() as uow:
+        queued = dict(enqueue_flags(uow.session))
+        queued["official_languages_flags"] = check_official_languages(uow.session)
+        uow.commit()
+    return {"run_key": run_key, **queued}
+
+
+def _flatten(items: Iterable[Any]) -> Iterable[dict]:
+    """Shard results, from a flat list or from one list per platform (Airflow's mapped XComs)."""
+    for item in items:
+        if isinstance(item, dict):
+            yield item
+        elif item is not None:
+            yield from _flatten(item)
+
+
+def _add(into: dict[str, int], more: dict[str, int] | None) -> None:
+    for key, value in (more or {}).items():
+        into[key] = into.get(key, 0) + int(value)
+
+
+def summarize(
+    run_key: str,
+    planned: Iterable[Any],
+    ingested: Iterable[Any],
+    assessed: dict | None = None,
+    queued: dict | None = None,
+    *,
+    trigger: str = "airflow",
+) -> dict:
+    """Write the run's ``scan_run`` row from the steps' results and return its counts.
+
+    A shard without a result failed; the row's status is ``success`` when every step finished,
+    ``partial`` when some shards (or the assessment) failed, ``failed`` when nothing was fetched.
+    """
+    shards = list(_flatten(planned))
+    results = list(_flatten(ingested))
+    done = {(r["platform"], r["host"]) for r in results}
+    missing = [s for s in shards if (s["platform"], s["host"]) not in done]
+    counts = {key: sum(int(r.get(key, 0)) for r in results) for key in COUNTS}
+    skipped: dict[str, int] = {}
+    errors: dict[str, int] = {}
+    for r in results:
+        _add(skipped, r.get("skipped"))
+        _add(errors, r.get("errors"))
+    for shard in missing:  # keyed like ingestion's errors: the host without its scheme
+        host = shard["host"].split("://", 1)[-1]
+        errors[host] = errors.get(host, 0) + len(shard["account_ids"])
+    if shards and len(missing) == len(shards):
+        status = "failed"
+    elif missing or assessed is None or queued is None:
+        status = "partial"
+    else:
+        status = "success"
+    row = {
+        **counts,
+        "assessed": int((assessed or {}).get("assessed", 0)),
+        "flags_created": int((assessed or {}).get("flags_created", 0)),
+        "skipped": skipped,
+        "errors": errors,
+        "status": status,
+        "finished_at": datetime.now(UTC),
+    }
+    with unit_of_work() as uow:
+        _upsert_run(uow.session, run_key, trigger, **row)
+        uow.commit()
+    return {
+        "run_key": run_key,
+        **{k: v for k, v in row.items() if k != "finished_at"},
+        "http_429": sum(int(r.get("http_429", 0)) for r in results),
+        "model_calls": int((assessed or {}).get("model_calls", 0)),
+        "shards": len(shards),
+        "failed_shards": [f"{s['platform']} {s['host']}" for s in missing],
+        "queued": dict(queued or {}),
+    }
+
+
+def run_all(
+    *,
+    at: datetime | None = None,
+    trigger: str = "cli",
+    workers: int = 8,
+    ingest_only: bool = False,
+    log: Callable[[str], None] | None = None,
+    fetched: Callable[[int, int], None] | None = None,
+    assessed_progress: Progress | None = None,
+) -> dict:
+    """The whole scan in this process (``impartial scan``): the DAG's steps, shards in parallel.
+
+    A shard that fails is logged and left out, as in Airflow. ``ingest_only`` stops after
+    fetching (nothing assessed, nothing queued: the run's status says only how fetching went).
+    ``log`` hears about each step; ``fetched(done, total)`` follows the accounts fetched and
+    ``assessed_progress(done, total)`` the posts assessed.
+    """
+    say = log or (lambda message: None)
+    run_key = f"{trigger}/{(at or datetime.now(UTC)).isoformat()}"
+    shards = plan(run_key, at, trigger=trigger)
+    total = sum(len(s["account_ids"]) for s in shards)
+    done = 0
+
+    def one_more(n: int) -> None:
+        nonlocal done
+        done += n
+        if fetched:
+            fetched(done, total)
+
+    say(f"{len(shards)} shard(s) to fetch, {total} account(s)")
+    results: list[dict] = []
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(shards) or 1))) as pool:
+        futures = {
+            pool.submit(ingest_shard, shard, run_key, progress=one_more): shard for shard in shards
+        }
+        for future in as_completed(futures):
+            shard = futures[future]
+            try:
+                results.append(future.result())
+            except Exception as exc:  # one shard's failure never stops the scan
+                say(f"shard {shard['platform']} {shard['host']} failed: {exc}")
+    if ingest_only:
+        nothing = {"assessed": 0, "flags_created": 0}
+        return summarize(run_key, shards, results, nothing, {}, trigger=trigger)
+    assessed: dict | None = None
+    queued: dict | None = None
+    try:
+        say("assessing new and edited posts")
+        assessed = assess(run_key, progress=assessed_progress)
+        say("queueing flags")
+        queued = enqueue(run_key)
+    finally:
+        summary = summarize(run_key, shards, results, assessed, queued, trigger=trigger)
+    return summary

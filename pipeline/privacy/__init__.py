@@ -1,0 +1,1 @@
+"""The privacy lifecycle: legal holds, consent withdrawal, purges, retention, access requests."""

@@ -1,0 +1,45 @@
+"""The review queue: intake, claims with leases, decisions, escalations, blind views.
+
+The rules import no web framework; ``pipeline.web`` and the CLI are thin shells over them.
+"""
+
+from __future__ import annotations
+
+from pipeline.review.claims import claim_next, release
+from pipeline.review.decisions import close_escalation, decide, reopen
+from pipeline.review.employees import own_flags, respond
+from pipeline.review.errors import Conflict, NotAllowed, NotFound
+from pipeline.review.escalations import escalations
+from pipeline.review.intake import enqueue
+from pipeline.review.status import STATUSES, flag_status, status_of, status_sql
+from pipeline.review.views import (
+    my_claims,
+    queue_stats,
+    reveal_identity,
+    similar_decided,
+    view_flag,
+)
+
+__all__ = [
+    "STATUSES",
+    "Conflict",
+    "NotAllowed",
+    "NotFound",
+    "claim_next",
+    "close_escalation",
+    "decide",
+    "enqueue",
+    "escalations",
+    "flag_status",
+    "my_claims",
+    "own_flags",
+    "queue_stats",
+    "release",
+    "reopen",
+    "respond",
+    "reveal_identity",
+    "similar_decided",
+    "status_of",
+    "status_sql",
+    "view_flag",
+]

@@ -1,0 +1,53 @@
+"""The lead's list: escalated flags (blind until revealed) and what employees said."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from pipeline.clock import now
+from pipeline.db.models import AppUser
+from pipeline.review.guards import require_role
+from pipeline.review.views import responses_for
+
+ESCALATED = text(
+    """
+    SELECT f.id, f.category, f.risk, r.rationale, r.created_at, a.owner_id,
+           coalesce(pe.pseudonym, 'official account'), coalesce(pe.org_unit, a.org_unit)
+    FROM flag f
+    JOIN LATERAL (SELECT decision, rationale, created_at FROM review
+                  WHERE review.flag_id = f.id ORDER BY review.id DESC LIMIT 1) r ON true
+    JOIN post p ON p.id = f.post_id JOIN account a ON a.id = p.account_id
+    LEFT JOIN person pe ON pe.id = a.owner_id
+    WHERE f.closed_at IS NOT NULL AND r.decision = 'escalate'
+    ORDER BY r.created_at, f.id
+    """
+)
+
+
+def escalations(
+    session: Session, lead: AppUser, *, at: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Escalated flags, oldest first, except those about the lead's own posts."""
+    require_role(lead, "lead")
+    now(at)
+    out = []
+    for row in session.execute(ESCALATED).all():
+        if lead.person_id is not None and row[5] == lead.person_id:
+            continue
+        out.append(
+            {
+                "flag_id": row[0],
+                "category": row[1],
+                "risk": round(row[2], 3),
+                "rationale": row[3],
+                "escalated_at": row[4].isoformat(),
+                "pseudonym": row[6],
+                "org_unit": row[7],
+                "responses": responses_for(session, row[0]),
+            }
+        )
+    return out

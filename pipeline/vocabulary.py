@@ -1,0 +1,67 @@
+"""The product's word lists, one ``StrEnum`` each: what a platform, a role or a category may be.
+
+Members are strings (``Role.LEAD == "lead"``), so they go into SQL, JSON and templates as they
+are. The tuples beside them are the same words in order, for check constraints, help texts and
+membership tests. The database's check constraints are written from these lists (migrations
+copy them at the time they were written).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Platform(StrEnum):
+    MASTODON = "mastodon"
+    BLUESKY = "bluesky"
+    RSS = "rss"
+
+
+class AccountKind(StrEnum):
+    OFFICIAL = "official"
+    PERSONAL = "personal"
+
+
+class SeniorityBand(StrEnum):
+    """Senior officials are held to a higher standard (a context factor of the risk)."""
+
+    STAFF = "staff"
+    SUPERVISOR = "supervisor"
+    MANAGER = "manager"
+    EXECUTIVE = "executive"
+
+
+class Role(StrEnum):
+    REVIEWER = "reviewer"
+    LEAD = "lead"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+    EMPLOYEE = "employee"
+
+
+class Category(StrEnum):
+    """What a flag is about: the guidance's four categories and official-language parity."""
+
+    PARTISAN = "partisan"
+    GOVERNMENT_POLICY = "government_policy"
+    VULGAR = "vulgar"
+    SELF_SERVING = "self_serving"
+    OFFICIAL_LANGUAGES = "official_languages"
+
+
+class Decision(StrEnum):
+    """What a reviewer or lead may decide about a flag."""
+
+    NO_CONCERN = "no_concern"
+    ADVISE = "advise"
+    ESCALATE = "escalate"
+    REFER = "refer"
+    REOPEN = "reopen"
+
+
+PLATFORMS: tuple[str, ...] = tuple(Platform)
+ACCOUNT_KINDS: tuple[str, ...] = tuple(AccountKind)
+SENIORITY_BANDS: tuple[str, ...] = tuple(SeniorityBand)
+ROLES: tuple[str, ...] = tuple(Role)
+CATEGORIES: tuple[str, ...] = tuple(Category)
+DECISIONS: tuple[str, ...] = tuple(Decision)

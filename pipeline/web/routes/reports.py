@@ -1,0 +1,80 @@
+"""The Reports pages: the list, one report as a table with an SVG chart, its CSV download."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from pipeline.reports.audited import csv_filename, export_report, to_csv, view_report
+from pipeline.reports.runner import list_reports
+from pipeline.web.charts import build_chart
+from pipeline.web.deps import DbSession, ReportReader, known_report, period
+from pipeline.web.rendering import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/reports")
+def reports_index(request: Request, user: ReportReader) -> Response:
+    return render(request, "reports.html", user, reports=list_reports())
+
+
+# before /reports/{name}: that pattern would also match "NAME.csv"
+@router.get("/reports/{name}.csv")
+def report_csv(
+    request: Request,
+    name: str,
+    user: ReportReader,
+    db: DbSession,
+    date_from: str | None = Query(None, alias="from"),
+    date_to: str | None = Query(None, alias="to"),
+) -> Response:
+    known_report(name)
+    report = export_report(
+        db,
+        name,
+        actor=f"user:{user.email}",
+        actor_user_id=user.id,
+        settings=request.app.state.settings,
+        **period(date_from, date_to),
+    )
+    db.commit()
+    filename = csv_filename(report)
+    return Response(
+        to_csv(report),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/reports/{name}")
+def report_page(
+    request: Request,
+    name: str,
+    user: ReportReader,
+    db: DbSession,
+    date_from: str | None = Query(None, alias="from"),
+    date_to: str | None = Query(None, alias="to"),
+) -> Response:
+    known_report(name)
+    data = view_report(
+        db,
+        name,
+        actor=f"user:{user.email}",
+        actor_user_id=user.id,
+        settings=request.app.state.settings,
+        **period(date_from, date_to),
+    )
+    db.commit()
+    shown = {"from": data["date_from"][:10], "to": date_to or data["date_to"][:10]}
+    return render(
+        request,
+        "report.html",
+        user,
+        report=data,
+        chart=build_chart(data["chart"]),
+        period=shown,
+        query=urlencode(shown),
+    )
