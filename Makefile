@@ -30,9 +30,9 @@ browser:
 test: install browser
 	$(PY) -m pytest -q
 
-# Everything that needs neither the model nor the browser (about a minute).
+# Everything that needs neither the model nor the browser, on two workers.
 test-fast: install
-	$(PY) -m pytest -q -m "not model and not browser"
+	$(PY) -m pytest -q -n 2 --dist worksteal -m "not model and not browser"
 
 test-unit test-db test-model test-airflow: install
 	$(PY) -m pytest -q -m $(@:test-%=%)

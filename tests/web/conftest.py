@@ -63,9 +63,17 @@ class Browser:
         return self.client.post(path, json=body or {}, headers={"X-CSRF-Token": self.csrf})
 
 
-@pytest.fixture
-def web_app(engine):
+@pytest.fixture(scope="session")
+def _app(database_url: str):
+    """One app for the in-process tests (building one costs about 0.2 s); its login rate limit
+    is far above what the tests send. Tests of the limits build their own."""
     return create_app(web_settings())
+
+
+@pytest.fixture
+def web_app(_app, engine):
+    """The app on an empty test database."""
+    return _app
 
 
 @pytest.fixture
