@@ -92,6 +92,30 @@ def known_report(name: str) -> ReportInfo:
     raise HTTPException(404, f"no report {name!r}")
 
 
+def read_report(
+    read: Callable[..., Any],
+    request: Request,
+    db: Session,
+    user: AppUser,
+    name: str,
+    date_from: str | None,
+    date_to: str | None,
+) -> Any:
+    """``read`` (``view_report`` or ``export_report``) for the signed-in user over the period
+    of the query string; the audit event is committed with it."""
+    known_report(name)
+    result = read(
+        db,
+        name,
+        actor=f"user:{user.email}",
+        actor_user_id=user.id,
+        settings=request.app.state.settings,
+        **period(date_from, date_to),
+    )
+    db.commit()
+    return result
+
+
 @dataclass
 class AuditQuery:
     """The audit search's query parameters, shared by the page, its CSV export and the API."""

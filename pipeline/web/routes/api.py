@@ -26,8 +26,7 @@ from pipeline.web.deps import (
     Lead,
     ReportReader,
     Reviewer,
-    known_report,
-    period,
+    read_report,
 )
 from pipeline.web.security import csrf_token
 
@@ -207,14 +206,4 @@ def report(
     date_to: str | None = Query(None, alias="to", description="Last day, YYYY-MM-DD, included."),
 ) -> dict[str, Any]:
     """One report over a period: columns, rows (small cells as "<5") and chart series; audited."""
-    known_report(name)
-    data = view_report(
-        db,
-        name,
-        actor=f"user:{user.email}",
-        actor_user_id=user.id,
-        settings=request.app.state.settings,
-        **period(date_from, date_to),
-    )
-    db.commit()
-    return data
+    return read_report(view_report, request, db, user, name, date_from, date_to)

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from pipeline.reports.audited import csv_filename, export_report, to_csv, view_report
 from pipeline.reports.runner import list_reports
 from pipeline.web.charts import build_chart
-from pipeline.web.deps import DbSession, ReportReader, known_report, period
+from pipeline.web.deps import DbSession, ReportReader, read_report
 from pipeline.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -31,16 +31,7 @@ def report_csv(
     date_from: str | None = Query(None, alias="from"),
     date_to: str | None = Query(None, alias="to"),
 ) -> Response:
-    known_report(name)
-    report = export_report(
-        db,
-        name,
-        actor=f"user:{user.email}",
-        actor_user_id=user.id,
-        settings=request.app.state.settings,
-        **period(date_from, date_to),
-    )
-    db.commit()
+    report = read_report(export_report, request, db, user, name, date_from, date_to)
     filename = csv_filename(report)
     return Response(
         to_csv(report),
@@ -58,16 +49,7 @@ def report_page(
     date_from: str | None = Query(None, alias="from"),
     date_to: str | None = Query(None, alias="to"),
 ) -> Response:
-    known_report(name)
-    data = view_report(
-        db,
-        name,
-        actor=f"user:{user.email}",
-        actor_user_id=user.id,
-        settings=request.app.state.settings,
-        **period(date_from, date_to),
-    )
-    db.commit()
+    data = read_report(view_report, request, db, user, name, date_from, date_to)
     shown = {"from": data["date_from"][:10], "to": date_to or data["date_to"][:10]}
     return render(
         request,
