@@ -53,7 +53,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker("unit")
 
 
-
 def _no_model(*args: object, **kwargs: object) -> None:
     raise RuntimeError("this test loads the sentence-transformers model: mark it 'model'")
 
