@@ -13,9 +13,10 @@ files import this module inside their tasks, so parsing them stays cheap.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert
@@ -23,7 +24,7 @@ from sqlalchemy.dialects.postgresql import insert
 from pipeline.classify.assess import assess_pending
 from pipeline.classify.official_languages import check_official_languages
 from pipeline.classify.store import ensure_live_classifier
-from pipeline.clock import instant
+from pipeline.clock import instant, now
 from pipeline.db.engine import unit_of_work
 from pipeline.db.models import ScanRun
 from pipeline.ingest.fetch import ingest_accounts, plan_shards
@@ -63,7 +64,7 @@ def plan(
             run_key,
             trigger,
             status="running",
-            started_at=datetime.now(UTC),
+            started_at=now(),
             finished_at=None,
         )
         uow.commit()
@@ -163,7 +164,7 @@ def summarize(
         "skipped": skipped,
         "errors": errors,
         "status": status,
-        "finished_at": datetime.now(UTC),
+        "finished_at": now(),
     }
     with unit_of_work() as uow:
         _upsert_run(uow.session, run_key, trigger, **row)
@@ -197,16 +198,17 @@ def run_all(
     ``assessed_progress(done, total)`` the posts assessed.
     """
     say = log or (lambda message: None)
-    run_key = f"{trigger}/{(at or datetime.now(UTC)).isoformat()}"
+    run_key = f"{trigger}/{(at or now()).isoformat()}"
     shards = plan(run_key, at, trigger=trigger)
     total = sum(len(s["account_ids"]) for s in shards)
-    done = 0
+    done = [0]
+    lock = threading.Lock()  # shards report from their own threads
 
     def one_more(n: int) -> None:
-        nonlocal done
-        done += n
-        if fetched:
-            fetched(done, total)
+        with lock:
+            done[0] += n
+            if fetched:
+                fetched(done[0], total)
 
     say(f"{len(shards)} shard(s) to fetch, {total} account(s)")
     results: list[dict] = []
