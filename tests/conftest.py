@@ -11,6 +11,7 @@ a ``unit`` test finds no database, and a test not marked ``model`` cannot load t
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -95,9 +96,10 @@ def database_url() -> Iterator[str]:
     """
     url = os.environ.get("IMPARTIAL_TEST_DATABASE_URL")
     if not url:
-        url = embedded.start(
-            Path(tempfile.mkdtemp(prefix="impartial-test-")), cleanup_mode="delete"
-        )
+        folder = Path(tempfile.mkdtemp(prefix="impartial-test-"))
+        # registered first, so it runs after the server's own exit hook has stopped it
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        url = embedded.start(folder, cleanup_mode="delete")
     previous = os.environ.get("IMPARTIAL_DATABASE_URL")
     os.environ["IMPARTIAL_DATABASE_URL"] = url
     get_settings.cache_clear()

@@ -7,6 +7,7 @@ migrated once per session (about 2 s), and ``run_dag`` runs one DAG run with ``d
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import sys
 import tempfile
@@ -25,6 +26,7 @@ if "airflow" in sys.modules:  # pragma: no cover - a guard, not a code path
 
 DEMO = dataset.load()
 AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="impartial-airflow-"))
+atexit.register(shutil.rmtree, AIRFLOW_HOME, ignore_errors=True)
 airflow_local.use_home(AIRFLOW_HOME)
 
 
