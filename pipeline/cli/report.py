@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import timedelta
 from enum import StrEnum
 
 import typer
@@ -12,8 +11,8 @@ from rich.table import Table
 
 from pipeline.audit.trail import cli_actor
 from pipeline.cli.common import console, database_errors, parse_date, session
-from pipeline.reports.audited import export_report, to_csv, view_report
-from pipeline.reports.runner import list_reports
+from pipeline.reports.audited import export_report, view_report
+from pipeline.reports.runner import end_of, list_reports, to_csv
 
 
 class Format(StrEnum):
@@ -43,9 +42,7 @@ def report(
         console.print(table)
         return
     start = parse_date(date_from, "--from")
-    end = parse_date(date_to, "--to")
-    if end is not None and date_to is not None and len(date_to) == 10:
-        end += timedelta(days=1)  # a day given alone is included whole
+    end = end_of(parse_date(date_to, "--to"), date_to)
     # A table on screen is a view; CSV and JSON are exports. Both are audited.
     read = view_report if fmt is Format.table else export_report
     with session() as uow:

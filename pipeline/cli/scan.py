@@ -47,7 +47,7 @@ def scan(
 
         summary = run_all(
             ingest_only=ingest_only,
-            log=lambda message: bar.console.log(message) if "failed" in message else None,
+            log=bar.console.print,
             fetched=fetched,
             assessed_progress=assessed,
         )

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert
 
-from pipeline.classify.assess import assess_pending
+from pipeline.classify.assess import Progress, assess_pending
 from pipeline.classify.official_languages import check_official_languages
 from pipeline.classify.store import ensure_live_classifier
 from pipeline.clock import instant, now
@@ -29,8 +29,6 @@ from pipeline.db.engine import unit_of_work
 from pipeline.db.models import ScanRun
 from pipeline.ingest.fetch import ingest_accounts, plan_shards
 from pipeline.review.intake import enqueue as enqueue_flags
-
-Progress = Callable[[int, int], None]  # (done, total)
 
 COUNTS = ("accounts", "requests", "new_posts", "edits")
 

@@ -7,8 +7,6 @@ is written in the caller's transaction: the caller commits.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.audit.trail import record
 from pipeline.config import Settings
-from pipeline.reports.runner import Report, plain, report_chart_data, run_report
+from pipeline.reports.runner import Report, report_chart_data, run_report
 
 
 def _record(
@@ -69,16 +67,3 @@ def export_report(
     )
     _record(session, "report.export", report.as_dict(), actor, actor_user_id)
     return report
-
-
-def to_csv(report: Report) -> str:
-    """The report as CSV text: a header row, then the rows (small cells as "<5")."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(report.columns)
-    writer.writerows([plain(v) for v in row] for row in report.rows)
-    return out.getvalue()
-
-
-def csv_filename(report: Report) -> str:
-    return f"{report.name}_{report.date_from:%Y-%m-%d}_{report.date_to:%Y-%m-%d}.csv"

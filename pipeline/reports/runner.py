@@ -9,6 +9,7 @@ Results are plain data (:class:`Report`, :func:`report_chart_data`) for the CLI 
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -126,6 +127,26 @@ def run_report(
     return Report(info.name, info.title, info.description, date_from, date_to, columns, rows)
 
 
+def to_csv(report: Report) -> str:
+    """The report as CSV text: a header row, then the rows (small cells as "<5")."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(report.columns)
+    writer.writerows([plain(v) for v in row] for row in report.rows)
+    return out.getvalue()
+
+
+def csv_filename(report: Report) -> str:
+    return f"{report.name}_{report.date_from:%Y-%m-%d}_{report.date_to:%Y-%m-%d}.csv"
+
+
+def end_of(end: datetime | None, given: str | None) -> datetime | None:
+    """The end of a period as asked for: a day given alone (YYYY-MM-DD) is included whole."""
+    if end is not None and given is not None and len(given) == 10:
+        return end + timedelta(days=1)
+    return end
+
+
 def write_reports(
     directory: Path,
     *,
@@ -142,10 +163,7 @@ def write_reports(
             info.name, date_from=date_from, date_to=date_to, engine=engine, settings=settings
         )
         path = directory / f"{info.name}.csv"
-        with path.open("w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
-            writer.writerow(report.columns)
-            writer.writerows([plain(v) for v in row] for row in report.rows)
+        path.write_text(to_csv(report), encoding="utf-8", newline="")
         written[info.name] = path
     return written
 

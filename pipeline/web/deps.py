@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.clock import instant
 from pipeline.db.models import AppUser
-from pipeline.reports.runner import ReportInfo, list_reports
+from pipeline.reports.runner import ReportInfo, end_of, list_reports
 from pipeline.vocabulary import ROLES, Role
 from pipeline.web.security import LoginNeeded, verify_csrf
 
@@ -78,10 +78,7 @@ def parse_day(value: str | None) -> datetime | None:
 
 def period(date_from: str | None, date_to: str | None) -> dict[str, Any]:
     """``from``/``to`` as YYYY-MM-DD; a day given alone as ``to`` is included whole."""
-    end = parse_day(date_to)
-    if end is not None and date_to is not None and len(date_to) == 10:
-        end += timedelta(days=1)
-    return {"date_from": parse_day(date_from), "date_to": end}
+    return {"date_from": parse_day(date_from), "date_to": end_of(parse_day(date_to), date_to)}
 
 
 def known_report(name: str) -> ReportInfo:

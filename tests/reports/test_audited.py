@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.db.models import AuditEvent
-from pipeline.reports.audited import csv_filename, export_report, to_csv, view_report
+from pipeline.reports.audited import export_report, view_report
+from pipeline.reports.runner import csv_filename, to_csv
 from tests.factories import NOW
 
 

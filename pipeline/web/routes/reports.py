@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from pipeline.reports.audited import csv_filename, export_report, to_csv, view_report
-from pipeline.reports.runner import list_reports
+from pipeline.reports.audited import export_report, view_report
+from pipeline.reports.runner import csv_filename, list_reports, to_csv
 from pipeline.web.charts import build_chart
 from pipeline.web.deps import DbSession, ReportReader, read_report
 from pipeline.web.rendering import render
