@@ -312,6 +312,8 @@ class AppUser(Base):
     role: Mapped[str] = mapped_column(String(20))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, server_default=sql("true"))
+    external: Mapped[bool] = mapped_column(Boolean, server_default=sql("false"))
+    session_version: Mapped[int] = mapped_column(Integer, server_default=sql("0"))
     failed_logins: Mapped[int] = mapped_column(Integer, server_default=sql("0"))
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
