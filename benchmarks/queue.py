@@ -101,7 +101,7 @@ def claim_plan(engine: sa.Engine) -> str:
     with engine.connect() as conn:
         rows = conn.execute(
             sa.text("EXPLAIN " + CLAIM_SQL.text),
-            {"user_id": 1, "lease_until": "2100-01-01", "at": "2000-01-01", "person_id": 1},
+            {"user_id": 1, "lease_until": "2100-01-01", "at": "2000-01-01", "person_ids": [1]},
         )
         return "\n".join(r[0] for r in rows)
 

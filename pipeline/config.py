@@ -6,12 +6,13 @@ Nothing else in the package reads ``os.environ``: every component takes what it 
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -22,8 +23,14 @@ class Settings(BaseSettings):
     # --- storage ---------------------------------------------------------------------------
     database_url: str | None = Field(
         default=None,
-        description="SQLAlchemy URL of a PostgreSQL server with pgvector. Unset: an embedded "
-        "PostgreSQL is started on demand in data_dir.",
+        description="SQLAlchemy URL of a PostgreSQL server with pgvector, as the app's "
+        "least-privileged role. Unset: an embedded PostgreSQL is started on demand in data_dir.",
+    )
+    database_owner_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL that migrations use: a superuser (migrations then run as "
+        "the impartial_owner role) or the schema owner's login. Unset: database_url, or the "
+        "embedded server's superuser.",
     )
     data_dir: Path = Field(
         default=Path(".impartial"), description="Folder for the embedded database and caches."
@@ -130,7 +137,10 @@ class Settings(BaseSettings):
         default=False, description="Also sample unflagged posts of personal accounts."
     )
     secret_key: str | None = Field(
-        default=None, description="Signs session cookies; generated into data_dir when unset."
+        default=None,
+        description="Signs session cookies: at least 32 random bytes; the app refuses to "
+        "start on an empty, short or placeholder key. Unset: generated once into "
+        "data_dir/secret_key.",
     )
     group_max_distance: float = Field(
         default=0.08,
@@ -152,6 +162,20 @@ class Settings(BaseSettings):
     login_ip_limit: str = Field(
         default="20/300", description="Login attempts/seconds allowed from one client address."
     )
+    login_account_limit: str = Field(
+        default="10/300",
+        description="Login attempts/seconds allowed for one account (email), from any address.",
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Reverse proxies (comma-separated IPs or CIDR networks) whose "
+        "X-Forwarded-For header names the client; from any other peer it is ignored.",
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Largest request body the review app reads; larger ones get 413.",
+    )
 
     # --- privacy and reporting -------------------------------------------------------------
     retention_unflagged_days: int = Field(default=30, ge=1)
@@ -170,6 +194,38 @@ class Settings(BaseSettings):
     report_min_cell: int = Field(
         default=5, ge=1, description="Counts below this are shown as '<N' (small-cell suppression)."
     )
+
+    @field_validator("login_ip_limit", "login_account_limit")
+    @classmethod
+    def _attempts_per_seconds(cls, value: str) -> str:
+        attempts, _, seconds = value.partition("/")
+        try:
+            valid = int(attempts) >= 1 and float(seconds) > 0
+        except ValueError:
+            valid = False
+        if not valid:
+            raise ValueError(f"{value!r} is not ATTEMPTS/SECONDS, e.g. 20/300")
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        return (
+            [part for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+        )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        networks = []
+        for entry in value:
+            try:
+                networks.append(str(ipaddress.ip_network(entry.strip(), strict=False)))
+            except ValueError:
+                raise ValueError(
+                    f"{entry.strip()!r} is not an IP address or network, e.g. 10.0.0.5 or 10.0.0.0/24"
+                ) from None
+        return networks
 
 
 @lru_cache(maxsize=1)

@@ -1,7 +1,9 @@
 """Shared fixtures: one real embedded PostgreSQL per test session, migrated once.
 
+The code under test connects as the app's least-privileged role, as it does in production;
+``engine`` and ``db`` (the tests' own rows and checks) and the migrations use the superuser.
 Tests that take ``engine`` or ``db`` get an empty database: every table is truncated after
-each of them (the audit table's append-only trigger is bypassed for that cleanup only).
+each of them (the audit tables' append-only triggers are bypassed for that cleanup only).
 
 Tiers: every test gets one or more of the markers ``unit`` (no database, no model), ``db``,
 ``model`` (the real sentence-transformers model), ``browser`` and ``airflow``, from the fixtures
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -22,6 +25,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from pipeline.classify.embedding.layered import LayeredModel
@@ -30,17 +34,27 @@ from pipeline.config import get_settings
 from pipeline.db import embedded, migrate
 from pipeline.db.engine import reset_engines
 from pipeline.db.models import Base
+from pipeline.db.roles import APP_ROLE, AppLogin
 from tests.factories import T0, Factory, World
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 TIER_FIXTURES = {
-    "db": {"database_url", "_session_engine", "engine", "db", "make", "world"},
+    "db": {
+        "database_url",
+        "admin_database_url",
+        "_session_engine",
+        "engine",
+        "db",
+        "make",
+        "world",
+    },
     "model": {"real_embedder"},
     "browser": {"chromium", "page", "live_server"},
     "airflow": {"airflow_db", "dagbag", "run_dag"},
 }
 NO_DATABASE = "postgresql+psycopg2://unit-tests-have-no-database@127.0.0.1:9/none"
+APP_URL, OWNER_URL = "IMPARTIAL_DATABASE_URL", "IMPARTIAL_DATABASE_OWNER_URL"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -62,7 +76,8 @@ def _no_model(*args: object, **kwargs: object) -> None:
 def _tier_guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """A ``unit`` test sees no database; a test not marked ``model`` cannot load the model."""
     if request.node.get_closest_marker("unit"):
-        monkeypatch.setenv("IMPARTIAL_DATABASE_URL", NO_DATABASE)
+        monkeypatch.setenv(APP_URL, NO_DATABASE)
+        monkeypatch.setenv(OWNER_URL, NO_DATABASE)
         get_settings.cache_clear()
         reset_engines()
         request.addfinalizer(get_settings.cache_clear)
@@ -89,42 +104,64 @@ def _model_cache() -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
-    """A URL from the environment (IMPARTIAL_TEST_DATABASE_URL) or a fresh embedded server.
+def admin_database_url() -> Iterator[str]:
+    """The test server's superuser: IMPARTIAL_TEST_DATABASE_URL, or a fresh embedded server.
 
-    The server's folder is not under pytest's basetemp, which concurrent pytest runs rotate.
+    Migrations run with it (as the owner role), and so does the cleanup between tests. The
+    server's folder is not under pytest's basetemp, which concurrent pytest runs rotate.
     """
     url = os.environ.get("IMPARTIAL_TEST_DATABASE_URL")
-    if not url:
-        folder = Path(tempfile.mkdtemp(prefix="impartial-test-"))
-        # registered first, so it runs after the server's own exit hook has stopped it
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
-        url = embedded.start(folder, cleanup_mode="delete")
-    previous = os.environ.get("IMPARTIAL_DATABASE_URL")
-    os.environ["IMPARTIAL_DATABASE_URL"] = url
+    if url:
+        yield url
+        return
+    folder = Path(tempfile.mkdtemp(prefix="impartial-test-"))
+    # registered first, so it runs after the server's own exit hook has stopped it
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    url = embedded.start(folder, cleanup_mode="delete")
+    # a throwaway server: durability buys nothing here, and every commit would wait on disk
+    engine = sa.create_engine(url)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+            conn.execute(sa.text(f"ALTER SYSTEM SET {setting} = off"))
+        conn.execute(sa.text("SELECT pg_reload_conf()"))
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture(scope="session")
+def database_url(admin_database_url: str) -> Iterator[str]:
+    """The app's URL: its least-privileged role, migrated for by the superuser as the owner.
+
+    While the tests run, IMPARTIAL_DATABASE_URL is this URL (everything through
+    ``get_engine()`` runs as the app) and IMPARTIAL_DATABASE_OWNER_URL the superuser's.
+    """
+    password = secrets.token_urlsafe(16)  # ignored by the embedded server's trusted socket
+    url = (
+        make_url(admin_database_url)
+        .set(username=APP_ROLE, password=password)
+        .render_as_string(hide_password=False)
+    )
+    previous = {name: os.environ.get(name) for name in (APP_URL, OWNER_URL)}
+    os.environ[APP_URL] = url
+    os.environ[OWNER_URL] = admin_database_url
     get_settings.cache_clear()
     reset_engines()
-    engine = sa.create_engine(url)
-    if not os.environ.get("IMPARTIAL_TEST_DATABASE_URL"):
-        # a throwaway server: durability buys nothing here, and every commit would wait on disk
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            for setting in ("fsync", "synchronous_commit", "full_page_writes"):
-                conn.execute(sa.text(f"ALTER SYSTEM SET {setting} = off"))
-            conn.execute(sa.text("SELECT pg_reload_conf()"))
-    migrate.upgrade(engine)
+    engine = sa.create_engine(admin_database_url)
+    migrate.upgrade(engine, app=AppLogin(APP_ROLE, password))
     engine.dispose()
     yield url
     reset_engines()
-    if previous is None:
-        os.environ.pop("IMPARTIAL_DATABASE_URL", None)
-    else:
-        os.environ["IMPARTIAL_DATABASE_URL"] = previous
+    for name, value in previous.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
     get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")
-def _session_engine(database_url: str) -> Iterator[sa.Engine]:
-    engine = sa.create_engine(database_url, pool_size=20, max_overflow=10)
+def _session_engine(admin_database_url: str, database_url: str) -> Iterator[sa.Engine]:
+    engine = sa.create_engine(admin_database_url, pool_size=20, max_overflow=10)
     yield engine
     engine.dispose()
 
@@ -133,8 +170,9 @@ def truncate_all(engine: sa.Engine) -> None:
     """Empty every table a test wrote to and restart the sequences it used.
 
     Rows are deleted rather than truncated (a test leaves a few rows; TRUNCATE would create new
-    files for every table, about 80 ms each time), with triggers off (the audit log's
-    append-only trigger and the foreign-key checks) for this cleanup only.
+    files for every table, about 80 ms each time), with triggers off (the audit tables'
+    append-only triggers and the foreign-key checks) for this cleanup only: the superuser's
+    privilege, which the app's role does not have.
     """
     tables = [t.name for t in Base.metadata.sorted_tables]
     used = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM {t})" for t in tables)

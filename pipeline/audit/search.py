@@ -2,20 +2,23 @@
 
 Reading the log is itself audited, in one place (``search_audited``), whichever entry point asks:
 the auditor's page, its CSV export and the API record the same event with the same counts.
+
+Events about flags name their user by id (``user:<id>``: the row outlives the flag and must
+not carry an email); a search shows them as ``user:<email>`` while the user exists, and the
+actor filter matches those emails too.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from pipeline.audit.outputs import csv_text
 from pipeline.audit.trail import record
-from pipeline.db.models import AuditEvent
+from pipeline.db.models import AppUser, AuditEvent
 
 COLUMNS = (
     "id",
@@ -43,11 +46,20 @@ def search(
     limit: int = 200,
 ) -> list[dict[str, Any]]:
     """Events matching every given filter, newest first (``action`` matches a prefix)."""
-    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    query = (
+        select(AuditEvent, AppUser.email)
+        .outerjoin(AppUser, AppUser.id == AuditEvent.actor_user_id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
     if action:
         query = query.where(AuditEvent.action.startswith(action, autoescape=True))
     if actor:
-        query = query.where(AuditEvent.actor.contains(actor, autoescape=True))
+        query = query.where(
+            or_(
+                AuditEvent.actor.contains(actor, autoescape=True),
+                AppUser.email.contains(actor, autoescape=True),
+            )
+        )
     if subject_type:
         query = query.where(AuditEvent.subject_type == subject_type)
     if subject_id:
@@ -58,12 +70,12 @@ def search(
         query = query.where(AuditEvent.at >= date_from)
     if date_to:
         query = query.where(AuditEvent.at < date_to)
-    rows = session.scalars(query.limit(max(1, min(limit, 10_000))))
+    rows = session.execute(query.limit(max(1, min(limit, 10_000))))
     return [
         {
             "id": e.id,
             "at": e.at.isoformat(),
-            "actor": e.actor,
+            "actor": shown_actor(e, email),
             "actor_user_id": e.actor_user_id,
             "action": e.action,
             "subject_type": e.subject_type,
@@ -71,8 +83,15 @@ def search(
             "person_id": e.person_id,
             "details": e.details,
         }
-        for e in rows
+        for e, email in rows
     ]
+
+
+def shown_actor(event: AuditEvent, email: str | None) -> str:
+    """The actor as a reader sees it: ``user:<id>`` resolved to the user's email."""
+    if email is not None and event.actor == f"user:{event.actor_user_id}":
+        return f"user:{email}"
+    return event.actor
 
 
 def search_audited(
@@ -97,14 +116,5 @@ def search_audited(
 
 
 def to_csv(events: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS)
-    writer.writeheader()
-    for event in events:
-        row = dict(event)
-        # Cells a spreadsheet would run as formulas are prefixed so they stay text.
-        for key, value in row.items():
-            if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-                row[key] = "'" + value
-        writer.writerow(row)
-    return out.getvalue()
+    """The events as CSV, one column per field (cells a spreadsheet would run stay text)."""
+    return csv_text(COLUMNS, ([event.get(c) for c in COLUMNS] for event in events))

@@ -1,18 +1,23 @@
-"""``impartial audit``: read the audit trail from a shell. Every search and export is itself
-audited (``pipeline.audit.search.search_audited``), as on the auditor's page and in the API."""
+"""``impartial audit``: read the audit trail from a shell, and check its hash chain. Every
+search, export and check is itself audited (``pipeline.audit.search.search_audited``,
+``pipeline.audit.chain.check``), as on the auditor's page and in the API."""
 
 from __future__ import annotations
 
 import sys
 
 import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from pipeline.audit import chain
 from pipeline.audit.search import search_audited, to_csv
 from pipeline.audit.trail import cli_actor
-from pipeline.cli.common import console, parse_date, session
+from pipeline.cli.common import console, database_errors, err, fail, parse_date, session
+from pipeline.db.engine import get_engine
 
-audit = typer.Typer(help="The audit trail: search it, export it.", no_args_is_help=True)
+audit = typer.Typer(help="The audit trail: search it, export it, verify it.", no_args_is_help=True)
 
 
 @audit.command("search")
@@ -54,6 +59,56 @@ def search(
         table.add_row(e["at"][:19], e["actor"], e["action"], subject, str(e["details"] or ""))
     console.print(table)
     console.print(f"{len(events)} event(s)")
+
+
+@audit.command("verify")
+def verify(
+    anchor: str | None = typer.Option(
+        None,
+        "--anchor",
+        help="SEQ:HASH printed by an earlier check and kept elsewhere: that entry must be "
+        "unchanged (catches a chain rewritten from some point on).",
+    ),
+) -> None:
+    """Check the audit log's hash chain: every event chained, in order, unchanged.
+
+    Exits 0 with the number of events when the chain is intact, 1 with the first broken link
+    (changed, deleted or unchained events, missing or reordered entries) when it is not.
+
+    Example: impartial audit verify --anchor 1841:3f1c...e09a
+    """
+    try:
+        expected = chain.parse_anchor(anchor) if anchor else None
+    except ValueError as exc:
+        raise fail(f"--anchor: {exc}") from None
+    columns = (TextColumn("verifying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with database_errors(), Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("chain", total=None)
+        report = chain.check(
+            get_engine(),
+            actor=cli_actor(),
+            anchor=expected,
+            on_total=lambda total: bar.update(task, total=total),
+            progress=lambda done: bar.advance(task, done),
+        )
+    if report.intact:
+        head = f"; head {report.head} (keep it elsewhere, pass it later as --anchor)"
+        console.print(
+            f"audit chain intact: {report.entries} event(s){head if report.entries else ''}"
+        )
+        return
+    first = report.breaks[0]
+    err.print(
+        f"[bold red]audit chain broken[/]: {report.break_count} problem(s); the first broken "
+        f"link is {escape(first.describe())}",
+        highlight=False,
+        markup=True,
+    )
+    for found in report.breaks[1:]:
+        err.print(f"  {found.describe()}", highlight=False)
+    if report.break_count > len(report.breaks):
+        err.print(f"  ... and {report.break_count - len(report.breaks)} more", highlight=False)
+    raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

@@ -171,7 +171,8 @@ def check(
         print(json.dumps(result))
         return
     console.print(
-        f"[bold]risk {result['risk']:.2f}[/]  flagged: {', '.join(result['flagged']) or 'nothing'}"
+        f"[bold]risk {result['risk']:.2f}[/]  flagged: {', '.join(result['flagged']) or 'nothing'}",
+        markup=True,
     )
     table = Table("category", "score", "threshold", "matched terms", "nearest exemplar")
     for item in result["categories"]:

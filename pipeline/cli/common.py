@@ -9,6 +9,7 @@ from datetime import datetime
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import exc as sa_exc
 
@@ -18,12 +19,15 @@ from pipeline.db.engine import UnitOfWork, unit_of_work
 from pipeline.db.migrate import PgvectorMissingError
 from pipeline.errors import InputError
 
-console = Console()
-err = Console(stderr=True)
+# Stored values (names, handles, reasons) are printed as written: markup is off unless a call
+# asks for it (and then escapes what it quotes), so "[/]" in a name cannot break a listing.
+console = Console(markup=False)
+err = Console(stderr=True, markup=False)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    # the message may quote stored values ("[/]" in a name): shown as written, never as markup
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)
     return typer.Exit(code)
 
 
@@ -40,6 +44,12 @@ def database_errors() -> Iterator[None]:
         if "does not exist" in str(exc.orig):
             raise fail(
                 "the database schema is missing or out of date: run 'impartial db upgrade'", 1
+            ) from None
+        if "permission denied" in str(exc.orig):
+            raise fail(
+                f"the database refused: {str(exc.orig).strip()}. The app's role holds only its "
+                "grants; if the schema predates them, run 'impartial db upgrade'",
+                1,
             ) from None
         raise
     except sa_exc.OperationalError as exc:

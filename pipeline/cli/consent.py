@@ -79,7 +79,8 @@ def withdraw(
     )
     if counts["held_accounts"]:
         console.print(
-            f"[yellow]{counts['held_accounts']} account(s) under a legal hold were not purged[/]"
+            f"[yellow]{counts['held_accounts']} account(s) under a legal hold were not purged[/]",
+            markup=True,
         )
 
 

@@ -1,19 +1,29 @@
-"""``impartial db``: the database in use and its schema."""
+"""``impartial db``: the database in use and its schema.
+
+``upgrade`` and ``downgrade`` connect with the owner's URL (IMPARTIAL_DATABASE_OWNER_URL, or
+the embedded server's superuser); everything else, like the rest of the product, with the
+app's least-privileged one. A downgrade that would drop the audit log is refused without
+``--destroy-audit-log``, and every downgrade is recorded in the audit log before it starts.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import sqlalchemy as sa
 import typer
+from alembic.util import CommandError
+from rich.markup import escape
 from sqlalchemy.engine import make_url
 
-from pipeline.cli.common import console, database_errors, fail
+from pipeline.audit.trail import cli_actor, record
+from pipeline.cli.common import console, database_errors, err, fail
 from pipeline.config import get_settings
-from pipeline.db import embedded, migrate
-from pipeline.db.engine import get_engine
+from pipeline.db import embedded, migrate, roles
+from pipeline.db.engine import get_engine, get_owner_engine, unit_of_work
 
 db = typer.Typer(help="The database: migrate, inspect, connect.", no_args_is_help=True)
 
@@ -27,24 +37,96 @@ def libpq_url(url: str) -> str:
 def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
     """Create or migrate the schema to the latest version (safe to re-run).
 
+    Runs as the schema owner, then gives the app's role its grants (creating the role, with the
+    password of IMPARTIAL_DATABASE_URL, where the owner's login may).
+
     Example: impartial db upgrade
     """
     with database_errors():
-        engine = get_engine()
-        migrate.upgrade(engine, revision)
+        engine = get_owner_engine()
+        before = migrate.status(engine).current
+        try:
+            setup = migrate.upgrade(engine, revision)
+        except roles.RoleSetupError as exc:
+            raise fail(str(exc), 1) from None
         state = migrate.status(engine)
-    console.print(f"schema at revision [bold]{state.current}[/] (head {state.head})")
+        if state.current != before:
+            with unit_of_work(engine) as uow:
+                record(
+                    uow.session,
+                    "db.upgrade",
+                    actor=cli_actor(),
+                    target=revision,
+                    **{"from": before, "to": state.current},
+                )
+                uow.commit()
+    console.print(f"schema at revision [bold]{state.current}[/] (head {state.head})", markup=True)
+    console.print(f"owner: {setup.owner}; the app connects as {setup.app}")
+    if not setup.least_privilege:
+        err.print(
+            f"[bold yellow]warning:[/] the app's login ({escape(setup.app)}) is the schema owner or a "
+            "superuser, so it could rewrite the audit log: give it a role of its own in "
+            "IMPARTIAL_DATABASE_URL and put the owner's login in IMPARTIAL_DATABASE_OWNER_URL",
+            highlight=False,
+            markup=True,
+        )
 
 
 @db.command()
-def downgrade(revision: str = typer.Argument(..., help="Target revision, or 'base'.")) -> None:
+def downgrade(
+    revision: str = typer.Argument(..., help="Target revision, or 'base'."),
+    destroy_audit_log: bool = typer.Option(
+        False,
+        "--destroy-audit-log",
+        help="Allow a downgrade that drops the audit log (to 'base': every audit event).",
+    ),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+) -> None:
     """Step the schema back to an older revision (drops what later revisions added).
 
-    Example: impartial db downgrade base
+    A downgrade that would drop the audit log is refused unless --destroy-audit-log is given
+    (then confirmed at the terminal, or with --yes). Every attempt is recorded in the audit log
+    first, refused or not.
+
+    Example: impartial db downgrade 0005
     """
     with database_errors():
-        migrate.downgrade(get_engine(), revision)
+        engine = get_owner_engine()
+        try:
+            current = migrate.status(engine).current
+            drops = migrate.drops_audit_log(engine, revision)
+        except CommandError as exc:
+            raise fail(f"{revision!r} is not a revision to downgrade to: {exc}") from None
+        attempt = {"target": revision, "from": current, "drops_audit_log": drops}
+        if drops and not destroy_audit_log:
+            _record_downgrade(engine, outcome="refused", **attempt)
+            raise fail(
+                f"downgrading to {revision} drops the audit log and every event in it; nothing "
+                "was changed. Back the database up first; to destroy the log anyway add "
+                "--destroy-audit-log",
+                2,
+            )
+        if drops and not yes:
+            if not sys.stdin.isatty():
+                _record_downgrade(engine, outcome="refused", **attempt)
+                raise fail("not at a terminal: add --yes to confirm destroying the audit log", 2)
+            if not typer.confirm(
+                f"Destroy the audit log by downgrading to {revision}?", default=False
+            ):
+                _record_downgrade(engine, outcome="cancelled", **attempt)
+                raise fail("cancelled: nothing was changed", 1)
+        _record_downgrade(engine, outcome="started", **attempt)
+        migrate.downgrade(engine, revision, destroy_audit_log=drops)
     console.print(f"schema downgraded to {revision}")
+
+
+def _record_downgrade(engine: sa.Engine, **details: object) -> None:
+    """Written and committed before anything is changed (a schema without the log: nothing)."""
+    if details["from"] is None:
+        return
+    with unit_of_work(engine) as uow:
+        record(uow.session, "db.downgrade", actor=cli_actor(), **details)
+        uow.commit()
 
 
 @db.command()
@@ -61,22 +143,38 @@ def status() -> None:
             vector = conn.scalar(
                 sa.text("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
             )
+            exposures = roles.exposures(conn)
     console.print(f"database: {engine.url.render_as_string(hide_password=True)}")
     console.print(f"server:   PostgreSQL {version}, pgvector {vector or 'not installed'}")
     console.print(f"schema:   {state.current or 'empty'} (head {state.head})")
+    if exposures:
+        console.print(
+            f"app role: [bold yellow]not least privilege[/]: {escape('; '.join(exposures))}",
+            markup=True,
+        )
+    else:
+        console.print(f"app role: {engine.url.username}, least privilege")
     if state.pending:
         console.print(f"pending:  {', '.join(state.pending)} - run 'impartial db upgrade'")
         raise typer.Exit(1)
 
 
+OWNER_OPTION_HELP = "The schema owner's URL (maintenance) instead of the app's."
+
+
+def _url(owner: bool) -> str:
+    engine = get_owner_engine() if owner else get_engine()
+    return libpq_url(engine.url.render_as_string(hide_password=False))
+
+
 @db.command()
-def url() -> None:
+def url(owner: bool = typer.Option(False, "--owner", help=OWNER_OPTION_HELP)) -> None:
     """Print the connection URL of the database in use (libpq form, for psql).
 
     Example: psql "$(impartial db url)" -c 'select count(*) from post'
     """
     with database_errors():
-        typer.echo(libpq_url(str(get_engine().url.render_as_string(hide_password=False))))
+        typer.echo(_url(owner))
 
 
 def _psql() -> str | None:
@@ -93,13 +191,13 @@ def _psql() -> str | None:
 
 
 @db.command()
-def shell() -> None:
-    """Open psql on the database in use.
+def shell(owner: bool = typer.Option(False, "--owner", help=OWNER_OPTION_HELP)) -> None:
+    """Open psql on the database in use, as the app (or, with --owner, as the owner).
 
     Example: impartial db shell
     """
     with database_errors():
-        target = libpq_url(get_engine().url.render_as_string(hide_password=False))
+        target = _url(owner)
     psql = _psql()
     if psql is None:
         raise fail("psql was not found: install the PostgreSQL client", 1)

@@ -12,7 +12,9 @@ import time
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from pipeline.cli.common import console, database_errors, fail, session
 from pipeline.config import get_settings
@@ -36,14 +38,14 @@ def demo(
     Example: impartial demo --no-serve
     """
     from pipeline.db import migrate
-    from pipeline.db.engine import get_engine
+    from pipeline.db.engine import get_owner_engine
     from pipeline.demo import dataset, platforms, seed, summary
     from pipeline.jobs import airflow_local
 
     settings = get_settings()
     started = time.perf_counter()
     with database_errors(), console.status("starting the database and migrating"):
-        migrate.upgrade(get_engine())
+        migrate.upgrade(get_owner_engine())
     data = dataset.load()
     with platforms.serve(data) as addresses:
         with session() as uow:
@@ -73,7 +75,9 @@ def demo(
 def _print(report: ScanSummary, result: RunResult) -> None:
     run = report.run
     console.print(
-        f"\n[bold]nightly_scan[/]: Airflow run {result.run_id} ended [bold]{result.state}"
+        f"\n[bold]nightly_scan[/]: Airflow run {escape(str(result.run_id))} ended "
+        f"[bold]{escape(str(result.state))}",
+        markup=True,
     )
     if run is not None:
         console.print(
@@ -96,7 +100,7 @@ def _print(report: ScanSummary, result: RunResult) -> None:
             line.name,
             line.platform,
             line.kind,
-            "yes" if line.scanned else "[dim]no: no consent[/]",
+            "yes" if line.scanned else Text("no: no consent", style="dim"),
             str(line.posts),
             str(line.assessed),
             str(line.flags),
@@ -123,8 +127,9 @@ def _serve(port: int) -> None:
         email, password = seed.reviewer_login(uow.session)
         uow.commit()
     console.print(
-        f"\n[bold]Review UI:[/] http://127.0.0.1:{port}   login [bold]{email}[/] / "
-        f"[bold]{password}[/]   (Ctrl-C to stop)"
+        f"\n[bold]Review UI:[/] http://127.0.0.1:{port}   login [bold]{escape(email)}[/] / "
+        f"[bold]{escape(password)}[/]   (Ctrl-C to stop)",
+        markup=True,
     )
     command = [
         sys.executable,

@@ -1,4 +1,5 @@
-"""``impartial export``: data leaving the system (access requests, decisions).
+"""``impartial export``: data leaving the system (access requests, decisions). Files are
+written with mode 0600 (their owner only).
 
 The decisions export imports the classifier inside its command (``impartial --help`` stays
 fast).
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import typer
 
+from pipeline.audit.outputs import write_private
 from pipeline.audit.trail import cli_actor, record
 from pipeline.cli.common import console, err, fail, session
 from pipeline.privacy import access_request
@@ -34,10 +36,7 @@ def person(
         data = access_request.export_person(uow.session, email, actor=cli_actor())
         document = json.dumps(data, indent=2, ensure_ascii=False)
         if out is not None:
-            try:
-                out.write_text(document + "\n", encoding="utf-8")
-            except OSError as exc:
-                raise fail(f"cannot write {out}: {exc.strerror}") from None
+            _write(out, document + "\n")
         uow.commit()
     if out is None:
         print(document)
@@ -62,10 +61,18 @@ def export_decisions(
         uow.commit()
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
     if output:
-        output.write_text(lines, encoding="utf-8")
+        _write(output, lines)
         err.print(f"wrote {len(rows)} rows to {output}")
     else:
         print(lines, end="")
+
+
+def _write(path: Path, content: str) -> None:
+    """Write an export readable by its owner only (mode 0600), atomically."""
+    try:
+        write_private(path, content)
+    except OSError as exc:
+        raise fail(f"cannot write {path}: {exc.strerror}") from None
 
 
 def register(app: typer.Typer) -> None:

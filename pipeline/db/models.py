@@ -342,6 +342,19 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(server_default=sql("'{}'::jsonb"))
 
 
+class AuditChain(Base):
+    """The audit log's hash chain, one entry per event in commit order, written by a database
+    trigger when the event's transaction commits; append-only like the log (see migration 0007
+    and ``pipeline.audit.chain``)."""
+
+    __tablename__ = "audit_chain"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    event_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
 class ScanRun(Base):
     __tablename__ = "scan_run"
     __table_args__ = (

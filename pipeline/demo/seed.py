@@ -105,7 +105,8 @@ def _seed_account(
 
 
 def reviewer_login(session: Session) -> tuple[str, str]:
-    """The demo reviewer's email and a fresh password (set anew on every run)."""
+    """The demo reviewer's email and a fresh password (set anew on every run, ending the
+    sessions of the run before)."""
     from argon2 import PasswordHasher
 
     password = secrets.token_urlsafe(9)
@@ -115,8 +116,16 @@ def reviewer_login(session: Session) -> tuple[str, str]:
         session.add(user)
     user.password_hash = PasswordHasher().hash(password)
     user.active, user.failed_logins, user.locked_until = True, 0, None
+    # none of the demo's people: marked external, as 'users add --external' would
+    user.external = user.person_id is None
+    user.session_version = (user.session_version or 0) + 1  # the last run's sessions end
     session.flush()
     trail.record(
-        session, "user.demo_password", actor=ACTOR, subject_type="app_user", subject_id=user.id
+        session,
+        "user.demo_password",
+        actor=ACTOR,
+        subject_type="app_user",
+        subject_id=user.id,
+        external=user.external,
     )
     return REVIEWER_EMAIL, password

@@ -11,6 +11,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+from pipeline.audit.outputs import write_private
 from pipeline.clock import instant, now
 from pipeline.config import get_settings
 from pipeline.db.engine import unit_of_work
@@ -30,7 +31,8 @@ def run(
     date_to: datetime | str | None,
     out_dir: Path | None = None,
 ) -> dict[str, str]:
-    """Run every report for ``[date_from, date_to)``; write each as JSON; return the paths."""
+    """Run every report for ``[date_from, date_to)``; write each as JSON (readable by its owner
+    only); return the paths."""
     start, end = instant(date_from), instant(date_to)
     label = f"{start:%Y-%m-%d}_{end:%Y-%m-%d}" if start and end else f"{now():%Y-%m-%d}"
     out_dir = Path(out_dir or get_settings().data_dir / "reports") / label
@@ -40,7 +42,7 @@ def run(
         with unit_of_work() as uow:
             report = export_report(uow.session, name, actor=ACTOR, date_from=start, date_to=end)
             path = out_dir / f"{name}.json"
-            path.write_text(json.dumps(report.as_dict(), indent=2) + "\n")
+            write_private(path, json.dumps(report.as_dict(), indent=2) + "\n")
             uow.commit()
         written[name] = str(path)
     return written

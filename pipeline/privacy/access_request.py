@@ -1,7 +1,9 @@
 """Access requests (Privacy Act): everything held about one person, as JSON-ready data.
 
-Reviewers' identities are other people's personal information, so decisions are exported
-with their stage, decision, clause, rationale and date, not with who made them.
+Reviewers' identities are other people's personal information: decisions are exported with
+their stage, decision, clause, rationale and date, and whoever handled the person's records
+(reviewers, leads, operators in the audit events, consents and holds) appears only as a
+pseudonym such as "reviewer 1" or "lead 2" (:mod:`pipeline.privacy.pseudonyms`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.audit import trail
 from pipeline.clock import now
+from pipeline.privacy.pseudonyms import Pseudonyms
 from pipeline.registry import people
 
 # Each section: a query taking :person. Posts are those of the person's own accounts.
@@ -40,15 +43,15 @@ SECTIONS: dict[str, str] = {
     "flags": f"""SELECT id, post_id, assessment_id, category, content_hash, score, risk,
         is_sample, group_key, closed_at, created_at FROM flag
         WHERE id IN ({_OWN_FLAGS}) ORDER BY id""",
-    "decisions": f"""SELECT id, flag_id, stage, decision, clause, rationale, created_at
-        FROM review WHERE flag_id IN ({_OWN_FLAGS}) ORDER BY flag_id, created_at, id""",
+    "decisions": f"""SELECT id, flag_id, stage, reviewer_id, decision, clause, rationale,
+        created_at FROM review WHERE flag_id IN ({_OWN_FLAGS}) ORDER BY flag_id, created_at, id""",
     "responses": """SELECT er.id, er.flag_id, er.kind, er.body, er.created_at
         FROM employee_response er JOIN app_user u ON u.id = er.user_id
         WHERE u.person_id = :person ORDER BY er.id""",
     "user_accounts": """SELECT id, email, role, active, last_login_at, created_at
         FROM app_user WHERE person_id = :person ORDER BY id""",
-    "audit_events": """SELECT id, at, actor, action, subject_type, subject_id, details
-        FROM audit_event WHERE person_id = :person ORDER BY at, id""",
+    "audit_events": """SELECT id, at, actor, actor_user_id, action, subject_type, subject_id,
+        details FROM audit_event WHERE person_id = :person ORDER BY at, id""",
 }
 
 
@@ -58,6 +61,20 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value)
     return value
+
+
+def _pseudonymize(data: dict[str, Any], names: Pseudonyms) -> None:
+    """Replace every other person in the export by their pseudonym (see the module docstring)."""
+    for review in data["decisions"]:
+        review["reviewer"] = names.user(review.pop("reviewer_id"))
+    for consent in data["consents"]:
+        consent["recorded_by"] = names.actor(consent["recorded_by"])
+    for hold in data["legal_holds"]:
+        hold["placed_by"] = names.actor(hold["placed_by"])
+        hold["reason"] = names.scrub(hold["reason"])
+    for event in data["audit_events"]:
+        event["actor"] = names.actor(event["actor"], event.pop("actor_user_id"))
+        event["details"] = names.scrub(event["details"])
 
 
 def export_person(session: Session, email: str, *, actor: str) -> dict[str, Any]:
@@ -79,6 +96,7 @@ def export_person(session: Session, email: str, *, actor: str) -> dict[str, Any]
     for section, query in SECTIONS.items():
         rows = session.execute(text(query), params).mappings().all()
         data[section] = [{k: _plain(v) for k, v in row.items()} for row in rows]
+    _pseudonymize(data, Pseudonyms(session, person.id, person.email))
     trail.record(
         session,
         "privacy.export",

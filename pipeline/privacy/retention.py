@@ -9,7 +9,9 @@
 - a legal hold on a person suspends all of it for their accounts.
 
 A dry run does the same work inside a savepoint and rolls it back: the counts are exactly what
-a real run would remove, and nothing changes.
+a real run would remove, and nothing changes. A real run is never applied as of a future moment
+(beyond ``CLOCK_SKEW``): that would remove today what the rules keep until then, such as
+decisions younger than the two-year minimum. A dry run may look ahead.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlalchemy.orm import Session
 from pipeline.audit import trail
 from pipeline.clock import now
 from pipeline.config import Settings, get_settings
+from pipeline.errors import InputError
 from pipeline.privacy.purge import HELD_PERSONS, purge_account_content, unconsented_accounts
 
 _NOT_HELD = f"""NOT EXISTS (
@@ -68,6 +71,10 @@ _UNFLAGGED_TEXT = f"""
 """
 
 
+# How far ahead of this machine's clock a real run's "as of" may be (another machine's clock).
+CLOCK_SKEW = timedelta(minutes=5)
+
+
 def years_before(at: datetime, years: int) -> datetime:
     try:
         return at.replace(year=at.year - years)
@@ -88,7 +95,13 @@ def run_retention(
     The caller commits (the CLI and the DAG do); a dry run leaves the session unchanged.
     """
     settings = settings or get_settings()
-    at = at or now()
+    current = now()
+    at = at or current
+    if not dry_run and at > current + CLOCK_SKEW:
+        raise InputError(
+            f"cannot apply retention as of {at:%Y-%m-%d %H:%M} UTC: that is in the future, and "
+            "would remove now what the rules keep until then (use --dry-run to look ahead)"
+        )
     session.flush()
     savepoint = session.begin_nested() if dry_run else None
     try:

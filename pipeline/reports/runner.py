@@ -1,15 +1,16 @@
 """Compliance reports: each is one SQL file in ``sql/reports`` (readable by analysts too).
 
 A report file's first line is a ``-- Title: description`` comment; its query takes the named
-parameters ``:date_from`` and ``:date_to`` (a half-open period, default the last
-``report_window_days``), and may use ``:sla_hours`` and ``:min_cell`` from the settings.
-Results are plain data (:class:`Report`, :func:`report_chart_data`) for the CLI and the web app.
+parameters ``:date_from`` and ``:date_to`` (a half-open period of whole UTC days, default the
+last ``report_window_days`` before today), and may use ``:sla_hours`` from the settings. Each
+count it returns about people's posts comes with a ``<column>__people`` count that small-cell
+suppression reads (``pipeline.reports.suppression``) and drops. Results are plain data
+(:class:`Report`, :func:`report_chart_data`) for the CLI and the web app; a period is whole days
+so two reports never differ by a few seconds' worth of flags.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -18,9 +19,12 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
+from pipeline.audit.outputs import csv_text, write_private
+from pipeline.clock import now
 from pipeline.config import Settings, get_settings
 from pipeline.db.engine import get_engine
 from pipeline.errors import InputError
+from pipeline.reports.suppression import PROTECTIONS, Protection, suppress
 
 REPORTS_DIR = Path(__file__).resolve().parents[2] / "sql" / "reports"
 
@@ -43,6 +47,15 @@ class Report:
     columns: list[str]
     rows: list[list[Any]] = field(default_factory=list)
 
+    @property
+    def first_day(self) -> date:
+        return self.date_from.date()
+
+    @property
+    def last_day(self) -> date:
+        """The last day covered (``date_to`` is the start of the day after it)."""
+        return (self.date_to - timedelta(days=1)).date()
+
     def records(self) -> list[dict[str, Any]]:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
@@ -54,6 +67,8 @@ class Report:
             "description": self.description,
             "date_from": self.date_from.isoformat(),
             "date_to": self.date_to.isoformat(),
+            "first_day": self.first_day.isoformat(),
+            "last_day": self.last_day.isoformat(),
             "columns": self.columns,
             "rows": [[plain(v) for v in row] for row in self.rows],
         }
@@ -84,18 +99,36 @@ def report_info(name: str) -> ReportInfo:
     return reports[name]
 
 
+def day_start(at: datetime) -> datetime:
+    """Midnight UTC of the day ``at`` falls on (UTC when naive): a report's time resolution."""
+    at = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
+    return datetime(at.year, at.month, at.day, tzinfo=UTC)
+
+
 def period(
     date_from: datetime | None, date_to: datetime | None, settings: Settings
 ) -> tuple[datetime, datetime]:
-    """The half-open period a report covers (UTC when naive)."""
-    date_to = date_to or datetime.now(UTC)
-    date_from = date_from or date_to - timedelta(days=settings.report_window_days)
-    date_to, date_from = (d if d.tzinfo else d.replace(tzinfo=UTC) for d in (date_to, date_from))
-    if date_from >= date_to:
-        raise InputError(
-            f"the period is empty: {date_from:%Y-%m-%d} is not before {date_to:%Y-%m-%d}"
+    """The half-open period a report covers, in whole UTC days.
+
+    A time of day is dropped from either end (truncated to that day's start), so a period is
+    never finer than a day. Without an end, the period ends with today, included whole (the
+    last ``report_window_days`` days, today among them): last night's scan is in the report.
+    """
+    try:
+        end = day_start(date_to) if date_to else day_start(now()) + timedelta(days=1)
+        start = (
+            day_start(date_from) if date_from else end - timedelta(days=settings.report_window_days)
         )
-    return date_from, date_to
+    except OverflowError:
+        raise InputError(
+            "that period reaches past the dates a report can cover (years 1 to 9999)"
+        ) from None
+    if start >= end:
+        raise InputError(
+            f"the period is empty: {start:%Y-%m-%d} is not before {end:%Y-%m-%d} "
+            "(a report covers whole days: 'to' must be a later day than 'from')"
+        )
+    return start, end
 
 
 def run_report(
@@ -114,7 +147,6 @@ def run_report(
         "date_from": date_from,
         "date_to": date_to,
         "sla_hours": settings.report_sla_hours,
-        "min_cell": settings.report_min_cell,
     }
     with (engine or get_engine()).connect() as conn:
         conn.execute(text("SET TRANSACTION READ ONLY"))
@@ -124,27 +156,34 @@ def run_report(
         columns = list(result.keys())
         rows = [list(row) for row in result]
         conn.rollback()
+    protection = PROTECTIONS.get(info.name, Protection())
+    if protection is not None:
+        columns, rows = suppress(columns, rows, protection, settings.report_min_cell)
     return Report(info.name, info.title, info.description, date_from, date_to, columns, rows)
 
 
 def to_csv(report: Report) -> str:
-    """The report as CSV text: a header row, then the rows (small cells as "<5")."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(report.columns)
-    writer.writerows([plain(v) for v in row] for row in report.rows)
-    return out.getvalue()
+    """The report as CSV text: a header row, then the rows (withheld cells as "<5"; a text cell
+    a spreadsheet would run as a formula is kept as text)."""
+    return csv_text(report.columns, ([plain(v) for v in row] for row in report.rows))
 
 
 def csv_filename(report: Report) -> str:
-    return f"{report.name}_{report.date_from:%Y-%m-%d}_{report.date_to:%Y-%m-%d}.csv"
+    return f"{report.name}_{report.first_day:%Y-%m-%d}_{report.last_day:%Y-%m-%d}.csv"
 
 
-def end_of(end: datetime | None, given: str | None) -> datetime | None:
-    """The end of a period as asked for: a day given alone (YYYY-MM-DD) is included whole."""
-    if end is not None and given is not None and len(given) == 10:
-        return end + timedelta(days=1)
-    return end
+def end_of(end: datetime | None) -> datetime | None:
+    """The end of a period asked for as its last day: that day is included whole (a time of
+    day given with it is dropped)."""
+    if end is None:
+        return None
+    try:
+        return day_start(end) + timedelta(days=1)
+    except OverflowError:
+        raise InputError(
+            f"{end:%Y-%m-%d} is too far in the future: the last day a report can cover is "
+            "9999-12-30"
+        ) from None
 
 
 def write_reports(
@@ -155,7 +194,8 @@ def write_reports(
     engine: Engine | None = None,
     settings: Settings | None = None,
 ) -> dict[str, Path]:
-    """Run every report over one period and write each as ``NAME.csv`` (scheduled reporting)."""
+    """Run every report over one period and write each as ``NAME.csv`` (scheduled reporting),
+    readable by the file's owner only."""
     directory.mkdir(parents=True, exist_ok=True)
     written = {}
     for info in list_reports():
@@ -163,7 +203,7 @@ def write_reports(
             info.name, date_from=date_from, date_to=date_to, engine=engine, settings=settings
         )
         path = directory / f"{info.name}.csv"
-        path.write_text(to_csv(report), encoding="utf-8", newline="")
+        write_private(path, to_csv(report))
         written[info.name] = path
     return written
 

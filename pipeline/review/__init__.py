@@ -11,11 +11,11 @@ from pipeline.review.employees import own_flags, respond
 from pipeline.review.errors import Conflict, NotAllowed, NotFound
 from pipeline.review.escalations import escalations
 from pipeline.review.intake import enqueue
+from pipeline.review.reveals import reveal_identity
 from pipeline.review.status import STATUSES, flag_status, status_of, status_sql
 from pipeline.review.views import (
     my_claims,
     queue_stats,
-    reveal_identity,
     similar_decided,
     view_flag,
 )

@@ -2,7 +2,8 @@
 
 The claim is one ``UPDATE ... FROM (SELECT ... FOR UPDATE SKIP LOCKED LIMIT 1)``: concurrent
 reviewers skip rows another transaction is claiming, so no flag is handed out twice. Only the
-first open flag of a cross-post group is claimable; its decision covers the group.
+first open flag of a cross-post group is claimable; its decision covers the group. No one is
+handed a flag about their own posts (``guards.own_person_ids``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ from pipeline.clock import now
 from pipeline.config import get_settings
 from pipeline.db.models import AppUser, Flag
 from pipeline.review.errors import Conflict
-from pipeline.review.guards import REVIEW_ROLES, audit_flag, get_flag, owner_of, require_role
+from pipeline.review.guards import (
+    REVIEW_ROLES,
+    audit_flag,
+    own_person_ids,
+    owner_of,
+    require_role,
+    visible_flag,
+)
 
 CLAIM_SQL = text(
     """
@@ -30,7 +38,7 @@ CLAIM_SQL = text(
               WHERE g.group_key = f.group_key AND g.closed_at IS NULL AND g.id < f.id)
           AND NOT EXISTS (
               SELECT 1 FROM post p JOIN account a ON a.id = p.account_id
-              WHERE p.id = f.post_id AND a.owner_id = :person_id)
+              WHERE p.id = f.post_id AND a.owner_id = ANY(CAST(:person_ids AS integer[])))
         ORDER BY f.risk DESC, f.created_at, f.id
         LIMIT 1
         FOR UPDATE OF f SKIP LOCKED
@@ -52,7 +60,7 @@ def claim_next(session: Session, reviewer: AppUser, *, at: datetime | None = Non
             "user_id": reviewer.id,
             "lease_until": lease_until,
             "at": at,
-            "person_id": reviewer.person_id,
+            "person_ids": own_person_ids(session, reviewer),
         },
     )
     if flag_id is None:
@@ -75,7 +83,7 @@ def release(
 ) -> Flag:
     """Give a claimed flag back to the queue; audited."""
     require_role(reviewer, *REVIEW_ROLES)
-    flag = get_flag(session, flag_id, lock=True)
+    flag = visible_flag(session, flag_id, reviewer, lock=True)
     if flag.closed_at is not None or flag.claimed_by_id != reviewer.id:
         raise Conflict(f"flag {flag_id} is not claimed by you")
     flag.claimed_by_id = None

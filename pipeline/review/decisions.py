@@ -1,7 +1,8 @@
 """Human decisions: a reviewer decides, a lead closes escalations or reopens.
 
 ``record_decision`` is the single writer of ``flag.closed_at`` and of ``review`` rows: one call
-covers every flag of a cross-post group, so one decision covers the copies.
+covers every flag of a cross-post group, so one decision covers the copies. The lead who
+escalated a flag never closes that escalation (``duties``).
 """
 
 from __future__ import annotations
@@ -15,14 +16,15 @@ from pipeline.clock import now
 from pipeline.db.models import AppUser, Flag, Review
 from pipeline.errors import InputError
 from pipeline.review.claims import holds_claim
+from pipeline.review.duties import check_second_lead
 from pipeline.review.errors import Conflict
 from pipeline.review.guards import (
     REVIEW_ROLES,
     audit_flag,
     check_no_conflict,
-    get_flag,
     owner_of,
     require_role,
+    visible_flag,
 )
 from pipeline.review.status import flag_status
 from pipeline.vocabulary import CATEGORIES, Decision
@@ -98,8 +100,6 @@ def record_decision(
         flags[0].id,
         owner_of(session, flags[0]),
         stage=stage,
-        decision=decision,
-        clause=clause,
         flag_ids=[f.id for f in flags],
     )
     return reviews
@@ -119,8 +119,7 @@ def decide(
     require_role(reviewer, *REVIEW_ROLES)
     rationale = _check(decision, REVIEW_DECISIONS, clause, rationale)
     at = now(at)
-    flag = get_flag(session, flag_id, lock=True)
-    check_no_conflict(session, reviewer, [flag])
+    flag = visible_flag(session, flag_id, reviewer, lock=True)
     if not holds_claim(flag, reviewer, at):
         raise Conflict(
             f"flag {flag_id} is not claimed by you (or your lease expired): claim it first"
@@ -153,13 +152,14 @@ def close_escalation(
     require_role(lead, "lead")
     rationale = _check(decision, LEAD_DECISIONS, clause, rationale)
     at = now(at)
-    flag = get_flag(session, flag_id, lock=True)
-    check_no_conflict(session, lead, [flag])
+    flag = visible_flag(session, flag_id, lead, lock=True)
     if flag_status(session, flag, at) != "escalated":
         raise Conflict(f"flag {flag_id} is not escalated")
+    check_second_lead(session, lead, flag, action="close the escalation")
     group = [
         f for f in _group(session, flag, closed=True) if flag_status(session, f, at) == "escalated"
     ]
+    check_no_conflict(session, lead, group)
     return record_decision(
         session,
         group,
@@ -175,17 +175,21 @@ def close_escalation(
 def reopen(
     session: Session, flag_id: int, lead: AppUser, *, rationale: str, at: datetime | None = None
 ) -> list[Review]:
-    """A lead sends a closed or escalated flag back to the reviewers' queue."""
+    """A lead sends a closed or escalated flag back to the reviewers' queue (an escalation the
+    lead raised goes back through a second lead)."""
     require_role(lead, "lead")
     rationale = (rationale or "").strip()
     if not rationale:
         raise InputError("reopening needs a rationale")
     at = now(at)
-    flag = get_flag(session, flag_id, lock=True)
-    check_no_conflict(session, lead, [flag])
+    flag = visible_flag(session, flag_id, lead, lock=True)
     if flag.closed_at is None:
         raise Conflict(f"flag {flag_id} is already in the queue")
+    if flag_status(session, flag, at) == "escalated":
+        # sending an escalation back to the queue ends it as surely as closing it does
+        check_second_lead(session, lead, flag, action="reopen the escalation")
     group = _group(session, flag, closed=True)
+    check_no_conflict(session, lead, group)
     return record_decision(
         session,
         group,

@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session
 from pipeline.clock import now
 from pipeline.db.models import AppUser, EmployeeResponse
 from pipeline.errors import InputError
-from pipeline.review.errors import NotFound
-from pipeline.review.guards import audit_flag, get_flag, owner_of, require_role
+from pipeline.review.guards import audit_flag, get_flag, hidden, owner_of, require_role
 from pipeline.review.status import status_of
 
 OWN_FLAGS = text(
@@ -77,7 +76,7 @@ def respond(
     require_role(user, "employee")
     flag = get_flag(session, flag_id)
     if user.person_id is None or owner_of(session, flag) != user.person_id:
-        raise NotFound(f"no flag {flag_id} about your posts")
+        raise hidden(f"flag {flag_id} is not about the employee's own posts")
     if kind not in ("comment", "contest"):
         raise InputError("a response is a 'comment' (your side) or a 'contest' of a decision")
     body = (body or "").strip()

@@ -6,7 +6,12 @@ from pipeline.errors import InputError
 
 
 class NotFound(InputError):
-    """No such flag (or not one this user may know about)."""
+    """No such flag, or not one this user may know about: the message is the same either way,
+    so the answer does not tell which flag ids exist; ``reason`` (for the audit) says which."""
+
+    def __init__(self, message: str, *, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
 class NotAllowed(InputError):

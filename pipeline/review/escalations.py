@@ -1,4 +1,9 @@
-"""The lead's list: escalated flags (blind until revealed) and what employees said."""
+"""The lead's list: escalated flags (blind until revealed) and what employees said.
+
+Reading the list is audited (``escalation.list``, with the flag ids shown). A flag about the
+lead's own posts is not on it; a flag the lead escalated is marked, since a second lead closes
+it and reveals its author (``duties``).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,11 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from pipeline.audit import trail
 from pipeline.clock import now
 from pipeline.db.models import AppUser
-from pipeline.review.guards import require_role
+from pipeline.review.duties import raised_by
+from pipeline.review.guards import actor, get_flag, own_person_ids, require_role
 from pipeline.review.views import responses_for
 
 ESCALATED = text(
@@ -31,12 +38,13 @@ ESCALATED = text(
 def escalations(
     session: Session, lead: AppUser, *, at: datetime | None = None
 ) -> list[dict[str, Any]]:
-    """Escalated flags, oldest first, except those about the lead's own posts."""
+    """Escalated flags, oldest first, except those about the lead's own posts; audited."""
     require_role(lead, "lead")
     now(at)
+    own = set(own_person_ids(session, lead))
     out = []
     for row in session.execute(ESCALATED).all():
-        if lead.person_id is not None and row[5] == lead.person_id:
+        if row[5] is not None and row[5] in own:
             continue
         out.append(
             {
@@ -47,7 +55,16 @@ def escalations(
                 "escalated_at": row[4].isoformat(),
                 "pseudonym": row[6],
                 "org_unit": row[7],
+                "raised_by_me": raised_by(session, lead, get_flag(session, row[0])),
                 "responses": responses_for(session, row[0]),
             }
         )
+    trail.record(
+        session,
+        "escalation.list",
+        actor=actor(lead),
+        actor_user_id=lead.id,
+        count=len(out),
+        flag_ids=[e["flag_id"] for e in out],
+    )
     return out

@@ -1,4 +1,13 @@
-"""What the queue modules share: the clock, who acts, role and conflict-of-interest checks."""
+"""What the queue modules share: the clock, who acts, role and conflict-of-interest checks.
+
+A user is the owner of a post when the post's account belongs to the person the user is linked
+to, or to a person registered under the user's own sign-in email (defence in depth for users
+created before every review-role user had to be linked). A user never handles, opens or sees
+the decisions on a flag about their own posts.
+
+A flag the user may not know about gets the same answer as a flag that does not exist
+(``NotFound`` with ``HIDDEN``), so ids cannot be probed; the audit keeps the real reason.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.audit import trail
-from pipeline.db.models import Account, AppUser, Flag, Post
+from pipeline.db.models import Account, AppUser, Flag, Person, Post, Review
 from pipeline.review.errors import NotAllowed, NotFound
 from pipeline.vocabulary import Role
 
 REVIEW_ROLES = (Role.REVIEWER, Role.LEAD)
+HIDDEN = "no such flag, or not one you may open: claim the next flag from the queue"
 
 
 def now(at: datetime | None = None) -> datetime:
@@ -32,11 +42,16 @@ def audit_flag(
     person_id: int | None,
     **details: Any,
 ) -> None:
-    """Audit what a user did to a flag (the person is the one the flag is about)."""
+    """Audit what a user did to a flag (the person is the one the flag is about).
+
+    The row outlives the flag (retention deletes flags; the log is append-only), so it names the
+    user by id (``user:<id>``, resolved to an email when the log is read) and holds ids, stages
+    and counts: not the decision, clause or rationale, which live and go with the review.
+    """
     trail.record(
         session,
         action,
-        actor=actor(user),
+        actor=f"user:{user.id}",
         actor_user_id=user.id,
         subject_type="flag",
         subject_id=flag_id,
@@ -59,13 +74,29 @@ def owner_of(session: Session, flag: Flag) -> int | None:
     )
 
 
+def own_person_ids(session: Session, user: AppUser) -> list[int]:
+    """The registered people this user is: the linked person and the one with the user's email.
+
+    Both emails are stored normalized (lower case), so the lookup uses the unique index."""
+    ids = set(session.scalars(select(Person.id).where(Person.email == user.email.lower())))
+    if user.person_id is not None:
+        ids.add(user.person_id)
+    return sorted(ids)
+
+
+def hidden(reason: str) -> NotFound:
+    """The refusal for a flag the user may not know about: worded as for a missing flag."""
+    return NotFound(HIDDEN, reason=reason)
+
+
 def check_no_conflict(session: Session, user: AppUser, flags: list[Flag]) -> None:
-    """A user never handles a flag about their own posts."""
-    if user.person_id is None:
+    """A user never handles a flag about their own posts; to them, it does not exist."""
+    own = own_person_ids(session, user)
+    if not own:
         return
     for flag in flags:
-        if owner_of(session, flag) == user.person_id:
-            raise NotAllowed(f"flag {flag.id} is about your own post: it goes to another reviewer")
+        if owner_of(session, flag) in own:
+            raise hidden(f"conflict of interest: flag {flag.id} is about the user's own post")
 
 
 def get_flag(session: Session, flag_id: int, *, lock: bool = False) -> Flag:
@@ -74,5 +105,26 @@ def get_flag(session: Session, flag_id: int, *, lock: bool = False) -> Flag:
         query = query.with_for_update()
     flag = session.scalar(query)
     if flag is None:
-        raise NotFound(f"no flag {flag_id}")
+        raise NotFound(HIDDEN, reason=f"no flag {flag_id}")
+    return flag
+
+
+def check_may_know(session: Session, user: AppUser, flag: Flag) -> None:
+    """A reviewer knows the flags they hold (or held last) and the ones they decided; a lead
+    knows every flag. Any other flag is hidden from them."""
+    if user.role == Role.LEAD or flag.claimed_by_id == user.id:
+        return
+    decided = session.scalar(
+        select(Review.id).where(Review.flag_id == flag.id, Review.reviewer_id == user.id).limit(1)
+    )
+    if decided is None:
+        raise hidden(f"flag {flag.id} is neither held nor decided by the user")
+
+
+def visible_flag(session: Session, flag_id: int, user: AppUser, *, lock: bool = False) -> Flag:
+    """The flag, when it exists, is not about the user's own posts and is one they may know
+    about; otherwise ``NotFound`` with the same message in every case."""
+    flag = get_flag(session, flag_id, lock=lock)
+    check_no_conflict(session, user, [flag])
+    check_may_know(session, user, flag)
     return flag

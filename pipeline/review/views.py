@@ -1,8 +1,9 @@
-"""What people see: the blind view of a flag, similar past decisions, queue counts, reveals.
+"""What people see: the blind view of a flag, similar past decisions, queue counts.
 
 Reviewers see a pseudonym, org unit, seniority band, audience size and the post. The identity
 (name, email, handle, link of a personal account) is shown only to a lead, on an escalated
-flag, through ``reveal_identity``; each reveal is audited.
+flag, through ``reveals.reveal_identity``. The similar decided flags never include a flag about
+the viewer's own posts: seeing how one's own post was judged is a conflict of interest too.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from sqlalchemy.orm import Session
 from pipeline.clock import now
 from pipeline.db.models import Account, AppUser, Assessment, EmployeeResponse, Flag, Person, Post
 from pipeline.review.claims import holds_claim
-from pipeline.review.errors import NotAllowed
-from pipeline.review.guards import audit_flag, check_no_conflict, get_flag, require_role
+from pipeline.review.duties import raised_by
+from pipeline.review.errors import Conflict
+from pipeline.review.guards import audit_flag, own_person_ids, require_role, visible_flag
 from pipeline.review.status import flag_status
 
 SIMILAR = text(
@@ -31,6 +33,9 @@ SIMILAR = text(
                   WHERE review.flag_id = f.id ORDER BY review.id DESC LIMIT 1) r ON true
     WHERE mine.content_hash = :content_hash AND f.closed_at IS NOT NULL AND f.id <> :flag_id
       AND (f.group_key IS DISTINCT FROM :group_key)
+      AND NOT EXISTS (
+          SELECT 1 FROM post p JOIN account a ON a.id = p.account_id
+          WHERE p.id = f.post_id AND a.owner_id = ANY(CAST(:own AS integer[])))
     ORDER BY e.vector <=> mine.vector, f.id
     LIMIT :limit
     """
@@ -58,6 +63,7 @@ class FlagView:
     factors: dict[str, Any]
     group_size: int
     claimed_by_me: bool
+    raised_by_me: bool = False
     reviews: list[dict[str, Any]] = field(default_factory=list)
     similar: list[dict[str, Any]] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)
@@ -68,14 +74,18 @@ class FlagView:
         return data
 
 
-def similar_decided(session: Session, flag: Flag, limit: int = 5) -> list[dict[str, Any]]:
-    """The ``limit`` most similar already-decided flags (pgvector cosine distance)."""
+def similar_decided(
+    session: Session, flag: Flag, viewer: AppUser, *, limit: int = 5
+) -> list[dict[str, Any]]:
+    """The ``limit`` already-decided flags most similar to ``flag`` (pgvector cosine distance),
+    none of them about ``viewer``'s own posts."""
     rows = session.execute(
         SIMILAR,
         {
             "content_hash": flag.content_hash,
             "flag_id": flag.id,
             "group_key": flag.group_key,
+            "own": own_person_ids(session, viewer),
             "limit": limit,
         },
     ).all()
@@ -111,10 +121,9 @@ def view_flag(
     """The blind view of one flag for a reviewer or lead; audited as ``flag.view``."""
     require_role(user, "reviewer", "lead")
     at = now(at)
-    flag = get_flag(session, flag_id)
-    check_no_conflict(session, user, [flag])
+    flag = visible_flag(session, flag_id, user)
     if not may_view(session, user, flag, at):
-        raise NotAllowed(f"flag {flag_id} is not claimed by you: claim the next flag instead")
+        raise Conflict(f"your lease on flag {flag_id} expired: claim the next flag instead")
     post = session.get(Post, flag.post_id)
     account = session.get(Account, post.account_id)
     owner = session.get(Person, account.owner_id) if account.owner_id else None
@@ -163,7 +172,8 @@ def view_flag(
             }
             for r in reviews
         ],
-        similar=similar_decided(session, flag),
+        similar=similar_decided(session, flag, user),
+        raised_by_me=user.role == "lead" and raised_by(session, user, flag),
     )
     if user.role == "lead":
         view.responses = responses_for(session, flag.id)
@@ -184,37 +194,6 @@ def responses_for(session: Session, flag_id: int) -> list[dict[str, Any]]:
         .order_by(EmployeeResponse.id)
     )
     return [{"kind": r.kind, "body": r.body, "at": r.created_at.isoformat()} for r in rows]
-
-
-def reveal_identity(
-    session: Session, flag_id: int, lead: AppUser, *, at: datetime | None = None
-) -> dict[str, Any]:
-    """Who posted an escalated flag's post: for a lead only; every reveal is audited."""
-    require_role(lead, "lead")
-    at = now(at)
-    flag = get_flag(session, flag_id)
-    check_no_conflict(session, lead, [flag])
-    if flag_status(session, flag, at) != "escalated":
-        raise NotAllowed("identities are revealed only on escalated flags")
-    post = session.get(Post, flag.post_id)
-    account = session.get(Account, post.account_id)
-    owner = session.get(Person, account.owner_id) if account.owner_id else None
-    audit_flag(
-        session,
-        "identity.reveal",
-        lead,
-        flag.id,
-        owner.id if owner else None,
-    )
-    return {
-        "flag_id": flag.id,
-        "name": owner.display_name if owner else None,
-        "email": owner.email if owner else None,
-        "org_unit": account.org_unit,
-        "platform": account.platform,
-        "handle": account.handle,
-        "url": post.url,
-    }
 
 
 AGE_BUCKETS = (("< 1 day", 1), ("1-3 days", 3), ("3-7 days", 7), ("> 7 days", None))

@@ -6,18 +6,25 @@ middleware and how each error becomes a page or a JSON answer.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from pipeline.audit import trail
 from pipeline.config import Settings, get_settings
 from pipeline.errors import InputError
 from pipeline.review.errors import Conflict, NotAllowed, NotFound
+from pipeline.web.body_limit import BodySizeLimit
 from pipeline.web.rendering import HERE, templates
-from pipeline.web.routes import api, auth, people, reports, review
-from pipeline.web.security import LoginNeeded, RateLimiter, make_sessionmaker, secret_key
+from pipeline.web.routes import admin, api, auth, people, reports, review
+from pipeline.web.security import LoginNeeded, make_sessionmaker
+from pipeline.web.signing_key import signing_key
+from pipeline.web.throttle import Limit, LoginThrottle
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -46,16 +53,23 @@ def _error(request: Request, status: int, message: str) -> Response:
     )
 
 
-def _audit_denied(request: Request, reason: str) -> None:
-    """A signed-in user's refused request (role, conflict of interest, CSRF), in its own
-    transaction: the request's own work was rolled back."""
+def _without_input(error: Any) -> dict[str, Any]:
+    """A validation error as field, message and type: never the value that was sent."""
+    return {"loc": list(error.get("loc", ())), "msg": error.get("msg", ""), "type": error["type"]}
+
+
+def _audit_denied(request: Request, reason: str, action: str = "access.denied") -> None:
+    """A signed-in user's refused request, in its own transaction (the request's own work was
+    rolled back): ``access.denied`` (role, separation of duties, CSRF), ``access.not_found``
+    (a flag that does not exist or that the user may not know about: the answer is the same,
+    the reason here says which) or ``access.conflict`` (a flag not in a state for the action)."""
     user_id = request.session.get("uid")
     if not isinstance(user_id, int):
         return
     with request.app.state.sessionmaker() as session:
         trail.record(
             session,
-            "access.denied",
+            action,
             actor=f"user-id:{user_id}",
             actor_user_id=user_id,
             method=request.method,
@@ -66,8 +80,11 @@ def _audit_denied(request: Request, reason: str) -> None:
 
 
 def create_app(settings: Settings | None = None, *, https_only: bool | None = None) -> FastAPI:
-    """The app; ``https_only`` (or ``Settings.cookie_https_only``) marks the cookie Secure."""
+    """The app; ``https_only`` (or ``Settings.cookie_https_only``) marks the cookie Secure.
+
+    Raises ``SigningKeyError`` (an ``InputError``) when the session signing key is weak."""
     settings = settings or get_settings()
+    key = signing_key(settings)  # first: a weak key stops the start before anything else
     if settings.cookie_https_only is not None:
         https_only = settings.cookie_https_only
     app = FastAPI(
@@ -82,10 +99,16 @@ def create_app(settings: Settings | None = None, *, https_only: bool | None = No
     )
     app.state.settings = settings
     app.state.sessionmaker = make_sessionmaker(settings)
-    app.state.login_limiter = RateLimiter(settings.login_ip_limit)
+    app.state.login_throttle = LoginThrottle(
+        address=Limit.parse(settings.login_ip_limit),
+        account=Limit.parse(settings.login_account_limit),
+    )
+    # Added first, so it sits next to the routes: what it counts is what they read, and its
+    # 413 is raised straight into them (no middleware's task group in between).
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         SessionMiddleware,
-        secret_key=secret_key(settings),
+        secret_key=key,
         session_cookie="impartial_session",
         max_age=settings.session_max_age_minutes * 60,
         same_site="strict",
@@ -98,6 +121,10 @@ def create_app(settings: Settings | None = None, *, https_only: bool | None = No
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response
+
+    # Added last, so it runs first: the client's address is settled before anything sees it.
+    if settings.trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
     @app.exception_handler(LoginNeeded)
     async def login_needed(request: Request, exc: LoginNeeded) -> Response:
@@ -116,12 +143,28 @@ def create_app(settings: Settings | None = None, *, https_only: bool | None = No
         _audit_denied(request, str(exc))
         return _error(request, 403, str(exc))
 
-    for error, status in ((NotFound, 404), (Conflict, 409), (InputError, 400)):
-        app.add_exception_handler(
-            error, lambda request, exc, status=status: _error(request, status, str(exc))
-        )
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> Response:
+        _audit_denied(request, exc.reason, "access.not_found")
+        return _error(request, 404, str(exc))
 
-    for routes in (auth, review, people, reports, api):
+    @app.exception_handler(Conflict)
+    async def conflict(request: Request, exc: Conflict) -> Response:
+        _audit_denied(request, str(exc), "access.conflict")
+        return _error(request, 409, str(exc))
+
+    app.add_exception_handler(InputError, lambda request, exc: _error(request, 400, str(exc)))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        # FastAPI's own answer repeats each bad value: a password among them
+        problems = [_without_input(error) for error in exc.errors()]
+        if _is_api(request):
+            return JSONResponse({"detail": problems}, status_code=422)
+        fields = "; ".join(f"{p['loc'][-1]}: {p['msg']}" for p in problems if p["loc"])
+        return _error(request, 422, f"the form was not valid ({fields}): correct it and resend")
+
+    for routes in (auth, review, people, admin, reports, api):
         app.include_router(routes.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     return app

@@ -14,14 +14,14 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.clock import instant
 from pipeline.db.models import AppUser
+from pipeline.errors import InputError
 from pipeline.reports.runner import ReportInfo, end_of, list_reports
 from pipeline.vocabulary import ROLES, Role
-from pipeline.web.security import LoginNeeded, verify_csrf
+from pipeline.web.security import SESSION_USER, SESSION_VERSION, LoginNeeded, verify_csrf
 
 
 def get_db(request: Request) -> Iterator[Session]:
@@ -39,10 +39,18 @@ CsrfChecked = Depends(verify_csrf)
 
 
 def current_user(request: Request, db: DbSession) -> AppUser:
-    user_id = request.session.get("uid")
-    user = db.scalar(select(AppUser).where(AppUser.id == user_id)) if user_id else None
-    if user is None or not user.active:
-        request.session.pop("uid", None)
+    """The signed-in user, while the cookie carries their account's current session version
+    (it changes on sign-out, password reset, role change and deactivation) and the account is
+    active; otherwise the session forgets the user, who is sent to sign in."""
+    user_id = request.session.get(SESSION_USER)
+    user = db.get(AppUser, user_id) if isinstance(user_id, int) else None
+    if (
+        user is None
+        or not user.active
+        or request.session.get(SESSION_VERSION) != user.session_version
+    ):
+        request.session.pop(SESSION_USER, None)
+        request.session.pop(SESSION_VERSION, None)
         raise LoginNeeded
     return user
 
@@ -77,8 +85,12 @@ def parse_day(value: str | None) -> datetime | None:
 
 
 def period(date_from: str | None, date_to: str | None) -> dict[str, Any]:
-    """``from``/``to`` as YYYY-MM-DD; a day given alone as ``to`` is included whole."""
-    return {"date_from": parse_day(date_from), "date_to": end_of(parse_day(date_to), date_to)}
+    """``from``/``to`` as YYYY-MM-DD, the ``to`` day included whole; a time of day is dropped
+    (reports cover whole days). 400 for a day past the last a report can cover."""
+    try:
+        return {"date_from": parse_day(date_from), "date_to": end_of(parse_day(date_to))}
+    except InputError as exc:
+        raise HTTPException(400, str(exc)) from None
 
 
 def known_report(name: str) -> ReportInfo:

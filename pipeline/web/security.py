@@ -1,21 +1,21 @@
-"""Sessions, CSRF, login rate limiting and role checks for the review app.
+"""Sessions, CSRF, the client's address and role checks for the review app.
 
 * The session is Starlette's signed cookie (itsdangerous): HttpOnly, SameSite=strict, Secure
-  unless served on loopback (``Settings.cookie_https_only`` overrides).
+  unless served on loopback (``Settings.cookie_https_only`` overrides), signed with the key
+  ``signing_key`` checks. It holds the user's id and their account's session version, and is
+  valid only while that version is current (``deps.current_user``): signing out, a password
+  reset, a role change or deactivation ends every session of the account.
 * CSRF: a random token per session, compared in constant time on every state-changing request:
   the ``csrf_token`` form field for pages, the ``X-CSRF-Token`` header for ``/api``.
 * Roles are checked by a dependency on every route (``require(...)``); anonymous page requests
   are sent to the login page, anonymous API requests get 401.
+* The client's address is the peer's; ``X-Forwarded-For`` counts only when the peer is one of
+  ``Settings.trusted_proxies`` (then its right-most entry that is not a trusted proxy).
 """
 
 from __future__ import annotations
 
 import secrets
-import threading
-import time
-from collections import deque
-from collections.abc import Callable
-from pathlib import Path
 
 from fastapi import HTTPException, Request
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,43 +25,12 @@ from pipeline.db.engine import get_engine
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
-
-
-def secret_key(settings: Settings) -> str:
-    """The configured key, or one generated once into ``data_dir/secret_key`` (mode 0600)."""
-    if settings.secret_key:
-        return settings.secret_key
-    path = Path(settings.data_dir) / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+SESSION_USER = "uid"  # the signed-in user's id, in the session cookie
+SESSION_VERSION = "sv"  # their account's session version when they signed in
 
 
 class LoginNeeded(Exception):
     """No signed-in user: pages redirect to /login, the API answers 401."""
-
-
-class RateLimiter:
-    """At most ``limit`` attempts per ``window`` seconds per key (in this process)."""
-
-    def __init__(self, spec: str, clock: Callable[[], float] = time.monotonic) -> None:
-        limit, window = spec.split("/")
-        self.limit, self.window, self.clock = int(limit), float(window), clock
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, key: str) -> bool:
-        now = self.clock()
-        with self._lock:
-            hits = self._hits.setdefault(key, deque())
-            while hits and hits[0] <= now - self.window:
-                hits.popleft()
-            if len(hits) >= self.limit:
-                return False
-            hits.append(now)
-            return True
 
 
 def make_sessionmaker(settings: Settings) -> sessionmaker[Session]:
@@ -89,6 +58,8 @@ async def verify_csrf(request: Request) -> None:
 
 
 def client_address(request: Request) -> str:
+    """The peer's address; behind a trusted proxy, the client its ``X-Forwarded-For`` names
+    (the app's proxy-headers middleware has put it in place of the proxy's)."""
     return request.client.host if request.client else "unknown"
 
 

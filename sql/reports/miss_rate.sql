@@ -1,6 +1,7 @@
 -- Estimated miss rate: share of reviewed quality samples a reviewer found concerning (Wilson 95% CI).
 WITH s AS (
     SELECT a.kind AS account_kind,
+           CASE WHEN a.kind = 'personal' THEN a.owner_id END AS person,
            (SELECT r.decision FROM review r WHERE r.flag_id = f.id
             ORDER BY r.created_at DESC, r.id DESC LIMIT 1) AS decision
     FROM flag f
@@ -10,9 +11,15 @@ WITH s AS (
 ), t AS (
     SELECT coalesce(account_kind, 'all') AS account_kind,
            count(*) AS samples,
+           count(DISTINCT person) AS samples__people,
            count(*) FILTER (WHERE decision IN ('no_concern', 'advise', 'escalate', 'refer'))
                AS reviewed,
-           count(*) FILTER (WHERE decision IN ('advise', 'escalate', 'refer')) AS misses
+           count(DISTINCT person)
+               FILTER (WHERE decision IN ('no_concern', 'advise', 'escalate', 'refer'))
+               AS reviewed__people,
+           count(*) FILTER (WHERE decision IN ('advise', 'escalate', 'refer')) AS misses,
+           count(DISTINCT person) FILTER (WHERE decision IN ('advise', 'escalate', 'refer'))
+               AS misses__people
     FROM s
     GROUP BY GROUPING SETS ((account_kind), ())
 ), w AS (
@@ -22,8 +29,11 @@ WITH s AS (
 )
 SELECT account_kind,
        samples,
+       samples__people,
        reviewed,
+       reviewed__people,
        misses,
+       misses__people,
        round(CAST(100 * p AS numeric), 2) AS miss_rate_pct,
        round(CAST(100 * ((p + z * z / (2 * n))
              - z * sqrt(p * (1 - p) / n + z * z / (4.0 * n * n)))

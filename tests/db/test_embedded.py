@@ -9,15 +9,22 @@ from sqlalchemy.engine import make_url
 from pipeline.config import Settings
 from pipeline.db import embedded, migrate
 from pipeline.db.engine import database_url as resolve_url
+from pipeline.db.engine import owner_url
+from pipeline.db.roles import APP_ROLE, AppLogin
 
 
 def test_embedded_server_starts_in_the_data_dir_and_keeps_data(tmp_path: Path) -> None:
-    settings = Settings(_env_file=None, database_url=None, data_dir=tmp_path / "data")
+    settings = Settings(
+        _env_file=None, database_url=None, database_owner_url=None, data_dir=tmp_path / "data"
+    )
     url = resolve_url(settings)
     assert (tmp_path / "data" / "pg" / "PG_VERSION").exists()
+    assert make_url(url).username == APP_ROLE
+    owner = sa.create_engine(owner_url(settings))
+    migrate.upgrade(owner, app=AppLogin())
+    owner.dispose()
     engine = sa.create_engine(url)
     try:
-        migrate.upgrade(engine)
         with engine.begin() as conn:
             conn.execute(sa.text("INSERT INTO audit_event (actor, action) VALUES ('t', 'kept')"))
             assert conn.scalar(

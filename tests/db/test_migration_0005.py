@@ -18,12 +18,12 @@ SCRATCH = "impartial_migration_0005"
 
 
 @pytest.fixture
-def scratch_engine(database_url: str) -> Iterator[sa.Engine]:
-    admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
+def scratch_engine(admin_database_url: str) -> Iterator[sa.Engine]:
+    admin = sa.create_engine(admin_database_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f"DROP DATABASE IF EXISTS {SCRATCH}"))
         conn.execute(sa.text(f"CREATE DATABASE {SCRATCH}"))
-    engine = sa.create_engine(make_url(database_url).set(database=SCRATCH))
+    engine = sa.create_engine(make_url(admin_database_url).set(database=SCRATCH))
     yield engine
     engine.dispose()
     with admin.connect() as conn:

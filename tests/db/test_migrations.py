@@ -27,7 +27,7 @@ def test_audit_event_rejects_update_and_delete(engine: sa.Engine) -> None:
 
 
 def test_downgrade_to_base_and_upgrade_again(engine: sa.Engine) -> None:
-    migrate.downgrade(engine, "base")
+    migrate.downgrade(engine, "base", destroy_audit_log=True)
     with engine.connect() as conn:
         tables = set(sa.inspect(conn).get_table_names())
     assert tables <= {"alembic_version"}

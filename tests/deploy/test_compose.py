@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
 SECRETS = (
     "POSTGRES_PASSWORD",
+    "POSTGRES_APP_PASSWORD",
     "AIRFLOW_ADMIN_PASSWORD",
     "AIRFLOW_FERNET_KEY",
     "AIRFLOW_API_SECRET_KEY",
@@ -83,6 +84,21 @@ def test_init_migrates_both_databases_creates_pools_and_admin(compose: dict) -> 
     for platform in ("mastodon", "bluesky", "rss"):
         assert f"airflow pools set impartial_{platform}" in script
     assert "airflow users create --role Admin" in script
+
+
+def test_the_app_connects_as_its_own_role_and_only_init_migrates_as_the_owner(
+    compose: dict,
+) -> None:
+    for name, service in compose["services"].items():
+        env = service.get("environment") or {}
+        if "IMPARTIAL_DATABASE_URL" in env:
+            app_url = env["IMPARTIAL_DATABASE_URL"]
+            assert app_url.startswith("postgresql+psycopg2://impartial_app:"), name
+            assert "POSTGRES_APP_PASSWORD" in app_url and "POSTGRES_PASSWORD" not in app_url
+        owner = "IMPARTIAL_DATABASE_OWNER_URL" in env
+        assert owner == (name == "airflow-init"), f"{name} must not have the owner's URL"
+    init = compose["services"]["airflow-init"]["environment"]["IMPARTIAL_DATABASE_OWNER_URL"]
+    assert "${POSTGRES_USER:-impartial}:${POSTGRES_PASSWORD:?" in init
 
 
 def test_local_executor_is_the_default(compose: dict) -> None:

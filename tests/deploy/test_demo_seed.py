@@ -91,4 +91,5 @@ def test_reviewer_login_gets_a_fresh_verifiable_password_each_time(db: Session) 
     _, second = seed.reviewer_login(db)
     user = db.scalar(sa.select(AppUser).where(AppUser.email == email))
     assert first != second and user.role == "reviewer"
+    assert user.external and user.person_id is None  # none of the demo's people
     assert PasswordHasher().verify(user.password_hash, second)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from pipeline.cli import app
+from pipeline.config import get_settings
 from pipeline.db.models import ScanRun
 from pipeline.reports import runner as reports
 from tests.factories import NOW, World
@@ -21,6 +22,11 @@ from tests.factories import NOW, World
 runner = CliRunner()
 NAMES = [r.name for r in reports.list_reports()]
 PERIOD = {"date_from": NOW - timedelta(days=60), "date_to": NOW + timedelta(days=1)}
+
+
+def unsuppressed() -> dict:
+    """The period with small-cell suppression off (a minimum of one person): the arithmetic."""
+    return {**PERIOD, "settings": get_settings().model_copy(update={"report_min_cell": 1})}
 
 
 def populate(world: World) -> None:
@@ -120,21 +126,33 @@ def test_there_are_all_the_required_reports() -> None:
     }
 
 
-def test_small_cells_are_suppressed(world: World, db: Session) -> None:
-    populate(world)
+def test_small_cells_are_suppressed_by_people(world: World, db: Session) -> None:
+    for i in range(5):  # five people of one cell, one flag each: shown as a number
+        person = world.person(f"staffer{i}", org_unit="Research", band="staff")
+        world.flag(world.post(world.account(person), f"Post {i}", days_ago=3), "partisan")
+    ana = world.account(world.person("ana", org_unit="Policy Branch", band="staff"))
+    for i in range(6):  # six flags, but all of one person
+        world.flag(world.post(ana, f"Partisan post {i}", days_ago=4), "partisan")
+    lee = world.account(world.person("lee", org_unit="Legal", band="staff"))
+    world.flag(world.post(lee, "One post", days_ago=4), "partisan")
+    world.flag(world.post(world.account(kind="official", org_unit="Comms"), "Notice"), "vulgar")
+    db.commit()
     rows = {
         (r["org_unit"], r["seniority_band"]): r
         for r in reports.run_report("flags_by_org_unit", **PERIOD).records()
     }
-    assert rows[("Policy Branch", "staff")]["flags"] == "6"
-    assert rows[("Policy Branch", "staff")]["accounts"] == "<5"
-    assert rows[("Comms", "executive")]["flags"] == "<5"
-    assert all(not r["flags"].isdigit() or int(r["flags"]) >= 5 for r in rows.values())
+    assert rows[("Research", "staff")]["flags"] == 5
+    assert rows[("Policy Branch", "staff")]["flags"] == "<5"
+    assert rows[("Legal", "staff")]["flags"] == "<5"
+    # official accounts are organisations: their counts are shown
+    assert rows[("Comms", "official account")]["flags"] == 1
 
 
 def test_miss_rate_has_a_wilson_interval(world: World, db: Session) -> None:
     populate(world)
-    row = {r["account_kind"]: r for r in reports.run_report("miss_rate", **PERIOD).records()}
+    row = {
+        r["account_kind"]: r for r in reports.run_report("miss_rate", **unsuppressed()).records()
+    }
     total = row["all"]
     assert (total["samples"], total["reviewed"], total["misses"]) == (20, 20, 2)
     p, n, z = 0.1, 20, 1.96
@@ -146,7 +164,10 @@ def test_miss_rate_has_a_wilson_interval(world: World, db: Session) -> None:
 
 def test_reviewer_agreement_counts_groups_two_reviewers_saw(world: World, db: Session) -> None:
     populate(world)
-    rows = {r["reviewer"]: r for r in reports.run_report("reviewer_workload", **PERIOD).records()}
+    rows = {
+        r["reviewer"]: r
+        for r in reports.run_report("reviewer_workload", **unsuppressed()).records()
+    }
     assert rows["r2@example.org"]["shared_groups"] == 2
     assert float(rows["r2@example.org"]["agreement_pct"]) == 50.0
     assert rows["lead@example.org"]["lead_reviews"] == 1
@@ -154,14 +175,18 @@ def test_reviewer_agreement_counts_groups_two_reviewers_saw(world: World, db: Se
 
 def test_time_to_decision_and_decision_mix(world: World, db: Session) -> None:
     populate(world)
-    ttd = {r["category"]: r for r in reports.run_report("time_to_decision", **PERIOD).records()}
+    ttd = {
+        r["category"]: r for r in reports.run_report("time_to_decision", **unsuppressed()).records()
+    }
     assert ttd["partisan"]["decided"] == 6
     assert float(ttd["partisan"]["median_h"]) == 35.0  # 10..60 hours
     assert ttd["partisan"]["sla_breaches"] == 0
     assert ttd["vulgar"]["open_past_sla"] == 2
-    mix = {r["category"]: r for r in reports.run_report("decision_mix", **PERIOD).records()}
+    mix = {r["category"]: r for r in reports.run_report("decision_mix", **unsuppressed()).records()}
     assert mix["self_serving"]["refer"] == 1 and "none" not in mix
-    backlog = {r["category"]: r for r in reports.run_report("queue_backlog", **PERIOD).records()}
+    backlog = {
+        r["category"]: r for r in reports.run_report("queue_backlog", **unsuppressed()).records()
+    }
     assert backlog["all"]["open"] == 3  # 2 vulgar, 1 official_languages
     assert backlog["self_serving"]["awaiting_lead"] == 1 and backlog["all"]["awaiting_lead"] == 2
     assert backlog["vulgar"]["d3_7"] == 2

@@ -40,7 +40,7 @@ def test_users_add_reads_the_password_from_stdin_and_stores_an_argon2_hash(db, m
 
 def test_users_add_refuses_bad_input_with_a_message(db) -> None:
     short = run(
-        "users", "add", "a@example.org", "--role", "reviewer", "--password-stdin", input="short\n"
+        "users", "add", "a@example.org", "--role", "auditor", "--password-stdin", input="short\n"
     )
     assert short.exit_code == 2 and "at least 12 characters" in short.output
     role = run(
@@ -104,7 +104,8 @@ def test_queue_next_decide_and_release_from_the_shell(db, make) -> None:
         "--as",
         reviewer.email,
     )
-    assert refused.exit_code == 2 and "claim it first" in refused.output
+    # a released flag is no longer the reviewer's: it answers as a missing one does
+    assert refused.exit_code == 2 and "claim the next flag" in refused.output
     actions = db.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions == [
         "flag.claim",

@@ -23,13 +23,15 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+TEST_KEY = "test-key-4fJq9Zr2Lw8Vn5Tb7Xc1Hd6Mk3Py0Sg"  # signs the test apps' cookies
 
 
 def web_settings(**overrides: Any):
     values = {
-        "secret_key": "test-secret-" + "x" * 32,
+        "secret_key": TEST_KEY,
         "cookie_https_only": False,
         "login_ip_limit": "10000/60",
+        "login_account_limit": "10000/60",
         **overrides,
     }
     return Settings(**values)

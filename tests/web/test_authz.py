@@ -54,6 +54,10 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/reports"): REPORTS,
     ("GET", "/api/reports/{name}"): REPORTS,
     ("GET", "/admin/users"): {"admin"},
+    ("POST", "/admin/users/{user_id}/deactivate"): {"admin"},
+    ("POST", "/admin/users/{user_id}/role"): {"admin"},
+    ("POST", "/admin/users/{user_id}/password"): {"admin"},
+    ("POST", "/admin/users/{user_id}/unlock"): {"admin"},
     ("GET", "/me/flags"): {"employee"},
     ("POST", "/me/flags/{flag_id}/respond"): {"employee"},
     ("GET", "/api/me/flags"): {"employee"},
@@ -67,6 +71,8 @@ BODIES = {
     # an empty draft: the role check answers first, and no model is loaded here
     "selfcheck": {"text": ""},
     "login": {"email": "x@example.org", "password": "y"},
+    "role": {"role": "lead"},
+    "password": {"password": "a new passphrase for them"},
 }
 
 
@@ -84,6 +90,7 @@ def test_every_route_of_the_app_is_in_the_matrix(web_app) -> None:
 def test_each_role_reaches_only_its_routes(role, db, make, browser, clock) -> None:
     employee_person = make.person("Em Ployee")
     users = {r: make.user(r, person=employee_person if r == "employee" else None) for r in ALL}
+    target = make.user("reviewer", person=make.person("Tar Get"))  # of the admin's actions
     flag = make.flag(make.post(make.account(employee_person), "post"), created_at=T0)
     db.commit()
     review.claim_next(db, users["reviewer"])
@@ -95,7 +102,11 @@ def test_each_role_reaches_only_its_routes(role, db, make, browser, clock) -> No
         assert client.login(users[role].email).status_code == 303
     failures = []
     for (method, path), allowed in sorted(EXPECTED.items()):
-        url = path.replace("{flag_id}", str(flag.id)).replace("{name}", "queue_backlog")
+        url = (
+            path.replace("{flag_id}", str(flag.id))
+            .replace("{name}", "queue_backlog")
+            .replace("{user_id}", str(target.id))
+        )
         body = BODIES.get(path.rsplit("/", 1)[-1], {})
         if method == "GET":
             response = client.client.get(url)

@@ -15,6 +15,9 @@ def test_auditor_opens_a_report_with_its_chart(live_server, page, db, make, tmp_
     for _ in range(6):
         make.flag(account=make.account(make.person(org_unit="Policy Branch")), created_at=yesterday)
     make.flag(account=make.account(make.person(org_unit="Comms")), created_at=yesterday)
+    # a second small cell, so that no total can give away the first (complementary suppression)
+    for _ in range(2):
+        make.flag(account=make.account(make.person(org_unit="Finance")), created_at=yesterday)
     auditor = make.user("auditor")
     db.commit()
     refused: list[str] = []  # what the content security policy blocked
@@ -40,17 +43,19 @@ def test_auditor_opens_a_report_with_its_chart(live_server, page, db, make, tmp_
     assert chart.count() == 1 and chart.is_visible()
     assert chart.get_attribute("data-kind") == "stacked-bar"
     bars = chart.locator("rect.bar")
-    assert bars.count() == 1  # Policy Branch (6); Comms (1) is suppressed, not drawn
+    assert bars.count() == 1  # Policy Branch (6); Comms (1) and Finance (2) are suppressed
     assert bars.first.locator("title").text_content() == "Policy Branch · staff: 6"
-    marker = chart.locator("text.suppressed")
-    assert marker.count() == 1 and marker.text_content().endswith("<5")
-    assert marker.locator("title").text_content().startswith("Comms · staff: suppressed")
+    markers = chart.locator("text.suppressed")
+    assert markers.count() == 2 and markers.first.text_content().endswith("<5")
+    titles = sorted(m.locator("title").text_content() for m in markers.all())
+    assert titles[0].startswith("Comms · staff: suppressed")
+    assert titles[1].startswith("Finance · staff: suppressed")
     box = bars.first.bounding_box()
     assert box is not None and box["height"] > 50
     # coloured by the stylesheet (inline styles would be refused by the CSP)
     fill = bars.first.evaluate("el => getComputedStyle(el).fill")
     assert fill == "rgb(31, 119, 180)"
-    assert page.locator("#report-table tbody tr").count() == 2
+    assert page.locator("#report-table tbody tr").count() == 3
     assert "Download CSV" in page.text_content("#csv")
     page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
     assert refused == [] and failed == []

@@ -36,7 +36,9 @@ def signed_in(browser, make, db, role: str = "auditor"):
 
 
 def events(db, action: str) -> list[AuditEvent]:
-    return list(db.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+    return list(
+        db.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id))
+    )
 
 
 def test_index_lists_every_report_with_its_description(browser, make, db) -> None:
@@ -88,7 +90,8 @@ def test_report_page_draws_an_svg_chart_and_suppresses_small_cells(browser, make
 
 
 def test_line_chart_report_and_an_empty_period(browser, make, db) -> None:
-    make.flag(created_at=T0)
+    for _ in range(5):  # five people: a cell shown, so a point drawn
+        make.flag(account=make.account(make.person()), created_at=T0)
     db.commit()
     client, _ = signed_in(browser, make, db, "admin")
     page = client.client.get(f"/reports/flags_by_category_week?{PERIOD}")
@@ -104,7 +107,8 @@ def test_csv_download_is_the_report_and_is_audited(browser, make, db) -> None:
     response = client.client.get(f"/reports/flags_by_org_unit.csv?{PERIOD}")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
-    assert "flags_by_org_unit_2026-11-01_2026-11-08.csv" in response.headers["content-disposition"]
+    # named for the days it covers, the "to" day included
+    assert "flags_by_org_unit_2026-11-01_2026-11-07.csv" in response.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(response.text)))
     assert rows[0] == ["org_unit", "seniority_band", "flags", "open", "accounts"]
     assert ["Comms", "staff", "<5", "<5", "<5"] in rows
@@ -138,7 +142,8 @@ def test_api_lists_and_runs_reports(browser, make, db) -> None:
     assert [s["name"] for s in data["chart"]["series"]] == ["staff"]
     staff = data["chart"]["series"][0]["values"]
     cells = dict(zip(data["chart"]["labels"], staff, strict=True))
-    assert cells == {"Comms": "<5", HOSTILE_UNIT: "<5", "Policy Branch": "6"}
+    assert cells == {"Comms": "<5", HOSTILE_UNIT: "<5", "Policy Branch": 6}
+    assert (data["first_day"], data["last_day"]) == ("2026-11-01", "2026-11-07")
     [event] = events(db, "report.view")
     assert event.actor_user_id == user.id and event.details["rows"] == 3
     assert "/api/reports/{name}" in client.client.get("/api/openapi.json").json()["paths"]

@@ -16,6 +16,7 @@ from pipeline.audit.search import search_audited
 from pipeline.classify.selfcheck import check_text
 from pipeline.reports.audited import view_report
 from pipeline.reports.runner import list_reports
+from pipeline.review.reveals import MAX_REASON_CHARS
 from pipeline.web.deps import (
     AnyUser,
     AuditFilters,
@@ -47,6 +48,14 @@ class EscalationClose(BaseModel):
 
 class Reopen(BaseModel):
     rationale: str = Field(min_length=1, max_length=5000)
+
+
+class Reveal(BaseModel):
+    reason: str = Field(
+        min_length=1,
+        max_length=MAX_REASON_CHARS,
+        description="Why the author's identity is needed; kept in the audit log.",
+    )
 
 
 class ResponseCreate(BaseModel):
@@ -122,8 +131,10 @@ def release(flag_id: int, user: Reviewer, db: DbSession) -> FlagRef:
 
 @router.get("/escalations")
 def escalations(user: Lead, db: DbSession) -> list[dict[str, Any]]:
-    """Escalated flags with the employees' responses (lead)."""
-    return queue.escalations(db, user)
+    """Escalated flags with the employees' responses (lead); audited."""
+    items = queue.escalations(db, user)
+    db.commit()
+    return items
 
 
 @router.post("/flags/{flag_id}/close", dependencies=[CsrfChecked])
@@ -145,9 +156,10 @@ def reopen(flag_id: int, body: Reopen, user: Lead, db: DbSession) -> dict[str, A
 
 
 @router.post("/flags/{flag_id}/reveal", dependencies=[CsrfChecked])
-def reveal(flag_id: int, user: Lead, db: DbSession) -> dict[str, Any]:
-    """Who wrote an escalated flag's post (lead); every reveal is audited."""
-    identity = queue.reveal_identity(db, flag_id, user)
+def reveal(flag_id: int, body: Reveal, user: Lead, db: DbSession) -> dict[str, Any]:
+    """Who wrote an escalated flag's post, with the reason it is needed (a lead other than the
+    one who escalated it); every reveal and its reason are audited."""
+    identity = queue.reveal_identity(db, flag_id, user, reason=body.reason)
     db.commit()
     return identity
 

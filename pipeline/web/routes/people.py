@@ -1,4 +1,4 @@
-"""Auditor, employee and admin pages, the self-check and the API documentation."""
+"""Auditor and employee pages, the self-check and the API documentation."""
 
 from __future__ import annotations
 
@@ -10,10 +10,8 @@ from fastapi.responses import RedirectResponse, Response
 from pipeline import review
 from pipeline.audit.search import search_audited, to_csv
 from pipeline.classify.selfcheck import check_text
-from pipeline.review import users
 from pipeline.vocabulary import SENIORITY_BANDS
 from pipeline.web.deps import (
-    Admin,
     AnyUser,
     AuditFilters,
     Auditor,
@@ -98,11 +96,6 @@ def selfcheck(
     # The draft is never stored nor logged, and the check leaves no audit event.
     result = check_text(text, audience=audience, seniority=seniority or None, session=db)
     return render(request, "selfcheck.html", user, result=result, text=text, bands=SENIORITY_BANDS)
-
-
-@router.get("/admin/users")
-def users_page(request: Request, user: Admin, db: DbSession) -> Response:
-    return render(request, "users.html", user, users=users.list_users(db))
 
 
 @router.get("/api/docs")

@@ -50,7 +50,8 @@ def report_page(
     date_to: str | None = Query(None, alias="to"),
 ) -> Response:
     data = read_report(view_report, request, db, user, name, date_from, date_to)
-    shown = {"from": data["date_from"][:10], "to": date_to or data["date_to"][:10]}
+    # the days the report covered (whole days), which the CSV link asks for again
+    shown = {"from": data["first_day"], "to": data["last_day"]}
     return render(
         request,
         "report.html",
@@ -59,4 +60,5 @@ def report_page(
         chart=build_chart(data["chart"]),
         period=shown,
         query=urlencode(shown),
+        min_cell=request.app.state.settings.report_min_cell,
     )

@@ -75,7 +75,9 @@ def release(flag_id: int, user: Reviewer, db: DbSession) -> RedirectResponse:
 
 @router.get("/escalations")
 def escalations_page(request: Request, user: Lead, db: DbSession) -> Response:
-    return render(request, "escalations.html", user, items=review.escalations(db, user))
+    items = review.escalations(db, user)
+    db.commit()  # the list is audited
+    return render(request, "escalations.html", user, items=items)
 
 
 @router.post("/flags/{flag_id}/close", dependencies=[CsrfChecked])
@@ -102,7 +104,9 @@ def reopen(flag_id: int, user: Lead, db: DbSession, rationale: Text) -> Redirect
 
 
 @router.post("/flags/{flag_id}/reveal", dependencies=[CsrfChecked])
-def reveal(request: Request, flag_id: int, user: Lead, db: DbSession) -> Response:
-    identity = review.reveal_identity(db, flag_id, user)
+def reveal(
+    request: Request, flag_id: int, user: Lead, db: DbSession, reason: Text = ""
+) -> Response:
+    identity = review.reveal_identity(db, flag_id, user, reason=reason)
     db.commit()
     return render(request, "identity.html", user, identity=identity)
