@@ -15,6 +15,7 @@ COMPOSE = ROOT / "docker-compose.yml"
 SECRETS = (
     "POSTGRES_PASSWORD",
     "POSTGRES_APP_PASSWORD",
+    "AIRFLOW_DB_PASSWORD",
     "AIRFLOW_ADMIN_PASSWORD",
     "AIRFLOW_FERNET_KEY",
     "AIRFLOW_API_SECRET_KEY",
@@ -132,6 +133,18 @@ def test_image_is_official_airflow_with_cpu_torch_and_the_project() -> None:
     assert torch_at < dockerfile.index("-e /opt/impartial"), "torch must come before the project"
 
 
-def test_second_database_is_created_for_airflow() -> None:
-    init = ROOT / "deploy" / "postgres" / "10-airflow-database.sql"
-    assert "CREATE DATABASE airflow" in init.read_text()
+def test_airflow_has_its_own_database_and_login_not_the_superuser(compose: dict) -> None:
+    init = (ROOT / "deploy" / "postgres" / "10-airflow-database.sh").read_text()
+    assert "CREATE ROLE airflow LOGIN PASSWORD :'airflow_password'" in init
+    assert "CREATE DATABASE airflow OWNER airflow" in init
+    assert "AIRFLOW_DB_PASSWORD" in compose["services"]["postgres"]["environment"]
+    for name in (*AIRFLOW_SERVICES, "airflow-worker", "airflow-init"):
+        env = compose["services"][name]["environment"]
+        for key in ("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "AIRFLOW__CELERY__RESULT_BACKEND"):
+            assert "://airflow:${AIRFLOW_DB_PASSWORD:?" in env[key], (name, key)
+            assert "POSTGRES_PASSWORD" not in env[key], (name, key)
+        # only the one-shot init, which migrates, may hold the superuser's password
+        holds = any(
+            "POSTGRES_PASSWORD}" in str(v) or "POSTGRES_PASSWORD:?" in str(v) for v in env.values()
+        )
+        assert holds == (name == "airflow-init"), name
