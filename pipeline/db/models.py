@@ -142,6 +142,9 @@ class SourceCursor(Base):
     last_modified: Mapped[str | None] = mapped_column(Text)
     last_fetched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_status: Mapped[str | None] = mapped_column(Text)
+    # the last failure: {"kind": "permanent"|"transient", "http_status", "reason", "at"}
+    last_error: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    last_warning: Mapped[str | None] = mapped_column(Text)
     profile_fetched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = _now()
 
@@ -171,6 +174,8 @@ class Post(Base):
     fetched_at: Mapped[datetime] = _now()
     text_purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     meta: Mapped[dict[str, Any]] = mapped_column(server_default=sql("'{}'::jsonb"))
+    # the post's parts (body, quote, poll, media, link...): see pipeline.ingest.sources.parts
+    parts: Mapped[dict[str, Any]] = mapped_column(server_default=sql("'{}'::jsonb"))
 
 
 class Embedding(Base):
@@ -376,6 +381,8 @@ class ScanRun(Base):
     flags_created: Mapped[int] = mapped_column(Integer, server_default=sql("0"))
     skipped: Mapped[dict[str, Any]] = mapped_column(server_default=sql("'{}'::jsonb"))
     errors: Mapped[dict[str, Any]] = mapped_column(server_default=sql("'{}'::jsonb"))
+    # accounts that could not be read: [{"account_id", "kind", "http_status", "reason"}]
+    failures: Mapped[list[Any]] = mapped_column(server_default=sql("'[]'::jsonb"))
 
 
 class LegalHold(Base):

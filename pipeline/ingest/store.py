@@ -82,7 +82,7 @@ def _rows(
     for post in batch.posts:
         text = clean(post.text, settings.max_post_chars)
         external_id = clean(post.external_id, 512)
-        if not text:
+        if not text or (post.parts is not None and not post.parts.has_text()):
             summary.skipped["no_text"] += 1
             continue
         if external_id in rows:
@@ -101,8 +101,20 @@ def _rows(
             "published_at": post.published_at,
             "edited_at": post.edited_at,
             "meta": meta,
+            "parts": _clean_parts(post.parts.as_json() if post.parts else {}, settings),
         }
     return list(rows.values())
+
+
+def _clean_parts(value: Any, settings: Settings) -> Any:
+    """Every string of the parts cleaned like the text (control characters, length)."""
+    if isinstance(value, str):
+        return clean(value, settings.max_post_chars)
+    if isinstance(value, list):
+        return [_clean_parts(v, settings) for v in value]
+    if isinstance(value, dict):
+        return {k: _clean_parts(v, settings) for k, v in value.items()}
+    return value
 
 
 def store_batch(
@@ -125,6 +137,7 @@ def store_batch(
                     "lang_detected": None,  # an edit is tagged again by the languages check
                     "url": stmt.excluded.url,
                     "meta": stmt.excluded.meta,
+                    "parts": stmt.excluded.parts,
                     "fetched_at": sa.func.now(),
                 },
                 # unchanged text is not rewritten; a purged text is never brought back
@@ -138,6 +151,7 @@ def store_batch(
         values: dict[str, Any] = {
             "last_fetched_at": sa.func.now(),
             "last_status": batch.status,
+            "last_warning": batch.warning,
             "updated_at": sa.func.now(),
             "etag": batch.etag,
             "last_modified": batch.last_modified,

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from pipeline.ingest.sources.http import HostClient
+from pipeline.ingest.sources.parts import Parts, flatten
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,9 @@ class AccountState:
 
 @dataclass
 class FetchedPost:
+    """A post as fetched. Give ``parts`` (the whole message) and leave ``text`` empty: the
+    text is then the parts flattened (``pipeline.ingest.sources.parts.flatten``)."""
+
     external_id: str
     text: str
     published_at: datetime
@@ -41,6 +45,13 @@ class FetchedPost:
     lang: str | None = None
     edited_at: datetime | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    parts: Parts | None = None
+
+    def __post_init__(self) -> None:
+        if self.parts is None:
+            self.parts = Parts(body=self.text)
+        elif not self.text:
+            self.text = flatten(self.parts)
 
 
 @dataclass
@@ -61,6 +72,7 @@ class Batch:
     audience_size: int | None = None
     profile_fetched: bool = False
     status: str = "ok"
+    warning: str | None = None  # e.g. a feed stored from what a lenient parse recovered
 
 
 class Connector(Protocol):

@@ -38,6 +38,19 @@ class TransientError(Exception):
     """Worth retrying: a 5xx, a dropped connection, a body that did not parse."""
 
 
+class PermanentError(Exception):
+    """Not worth asking again in this scan: not a feed, XML nothing can be recovered from, a
+    4xx other than 429, a body over the size limit, an account gone, suspended or deactivated.
+
+    ``status`` is the HTTP status when there was one; ``reason`` says what to do about it.
+    """
+
+    def __init__(self, reason: str, *, status: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
 class HttpError(Exception):
     """A final answer that is not a success (4xx, or retries exhausted on 429)."""
 
