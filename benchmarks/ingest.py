@@ -16,6 +16,8 @@ alone force on the requests each host served, ``floor((served - 1) / limit) * wi
 the busiest host, and ``bound_ratio = wall_s / lower_bound_s``.
 ``requests_per_unchanged_account`` counts the requests about accounts with nothing new that
 were answered cleanly (retries of injected faults are counted in ``requests``).
+``errors_by_kind`` splits the accounts that could not be read into ``permanent`` and
+``transient`` (``pipeline.ingest.failures``).
 The last line printed is one JSON object.
 """
 
@@ -293,6 +295,7 @@ def main() -> None:
         "edits_expected": changes["edits"],
         "edits": summary.edits,
         "errors": sum(summary.errors.values()),
+        "errors_by_kind": dict(sorted(summary.errors_by_kind.items())),
         "setup_s": round(setup_s, 1),
     }
     print(json.dumps(result))

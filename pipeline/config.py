@@ -60,6 +60,11 @@ class Settings(BaseSettings):
         default=900.0, gt=0, description="Longest a rate limit or Retry-After may make us wait."
     )
     http_max_429: int = Field(default=8, ge=0, description="429 answers tolerated per request.")
+    max_response_bytes: int = Field(
+        default=5_000_000,
+        ge=1024,
+        description="Largest platform answer read; a larger one is a permanent error.",
+    )
     ingest_workers: int = Field(default=16, ge=1, description="Hosts fetched at the same time.")
     profile_refresh_hours: float = Field(
         default=24.0, ge=0, description="How often account profiles (audience size) are re-read."

@@ -59,6 +59,15 @@ class Decision(StrEnum):
     REOPEN = "reopen"
 
 
+class ErrorKind(StrEnum):
+    """Why an account could not be read: asking again this scan may help (transient: a
+    connection failure, a timeout, a 5xx or a 429) or cannot (permanent: not a feed, a 4xx,
+    an answer over the size limit, an account gone, suspended or deactivated)."""
+
+    PERMANENT = "permanent"
+    TRANSIENT = "transient"
+
+
 PLATFORMS: tuple[str, ...] = tuple(Platform)
 ACCOUNT_KINDS: tuple[str, ...] = tuple(AccountKind)
 SENIORITY_BANDS: tuple[str, ...] = tuple(SeniorityBand)

@@ -231,6 +231,7 @@ class World:
         days_ago: float = 1,
         lang: str | None = None,
         published: datetime | None = None,
+        parts: dict | None = None,
     ) -> Post:
         at = published or NOW - timedelta(days=days_ago)
         return self._add(
@@ -244,6 +245,7 @@ class World:
                 fetched_at=at,
                 lang_detected=lang,
                 meta={"source": "test"},
+                parts={"body": text} if parts is None else parts,
             )
         )
 

@@ -8,6 +8,8 @@ import typer
 
 from pipeline.audit.trail import cli_actor
 from pipeline.cli.common import JSON_OPTION_HELP, console, fail, print_rows, session
+from pipeline.db.models import SourceCursor
+from pipeline.ingest.failures import describe, last_status
 from pipeline.registry.accounts import (
     CSV_COLUMNS,
     AccountSpec,
@@ -72,11 +74,15 @@ def list_(
     all_: bool = typer.Option(False, "--all", help="Include deactivated accounts."),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
-    """List registered accounts.
+    """List registered accounts, with how the last scan went for each: its last status (ok,
+    not_modified, failed, not_found, opted_out), its last error (permanent or transient, the
+    HTTP status, the reason, when; cleared by the next success) and its last warning.
 
     Example: impartial accounts list --all
     """
     with session() as uow:
+        listed = list_accounts(uow.session, include_inactive=all_)
+        state = last_status(uow.session, [a.id for a in listed])
         rows = [
             [
                 a.id,
@@ -87,14 +93,30 @@ def list_(
                 a.owner.email if a.owner else None,
                 a.org_unit,
                 a.active,
+                *_read(state.get(a.id)),
             ]
-            for a in list_accounts(uow.session, include_inactive=all_)
+            for a in listed
         ]
-    print_rows(
-        ["id", "platform", "host", "handle", "kind", "owner", "org_unit", "active"],
-        rows,
-        as_json=as_json,
-    )
+    if as_json:
+        print_rows([*COLUMNS, *READ_COLUMNS], rows, as_json=True)
+        return
+    # one table of who is registered, one of the accounts whose last scan went wrong
+    print_rows([*COLUMNS, "last_status"], [row[: len(COLUMNS) + 1] for row in rows], as_json=False)
+    problems = [[row[0], row[3], describe(row[-2]), row[-1]] for row in rows if row[-2] or row[-1]]
+    if problems:
+        console.print("Accounts whose last scan failed or warned:")
+        print_rows(["id", "handle", "last_error", "last_warning"], problems, as_json=False)
+
+
+COLUMNS = ["id", "platform", "host", "handle", "kind", "owner", "org_unit", "active"]
+READ_COLUMNS = ["last_status", "last_error", "last_warning"]
+
+
+def _read(cursor: SourceCursor | None) -> list[object]:
+    """How the account's last scan went: status, error (JSON) and warning."""
+    if cursor is None:
+        return ["never read", None, None]
+    return [cursor.last_status or "never read", cursor.last_error, cursor.last_warning]
 
 
 @accounts.command("deactivate")

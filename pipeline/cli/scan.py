@@ -84,19 +84,50 @@ def _print_summary(summary: dict) -> None:
         table.add_row(f"skipped: {reason.replace('_', ' ')}", str(count))
     for host, count in sorted(summary["errors"].items()):
         table.add_row(Text(f"failed accounts on {host}", style="red"), str(count))
+    for kind, count in sorted(summary.get("errors_by_kind", {}).items()):
+        table.add_row(Text(f"failed accounts: {kind}", style="red"), str(count))
     console.print(table)
     for shard in summary["failed_shards"]:
         console.print(
             f"[red]every account of {escape(str(shard))} failed[/]: the host may be down",
             markup=True,
         )
+    if summary.get("failures"):
+        console.print(failures_table(summary["failures"]))
     if summary["errors"]:
         console.print(
-            "[yellow]some accounts failed[/]: they resume from their last stored cursor on "
-            "the next scan; the log names each failure",
+            "[yellow]some accounts failed[/]: a transient failure resumes from the account's "
+            "last stored cursor on the next scan; a permanent one needs its reason fixed "
+            "(see 'impartial accounts list')",
             markup=True,
         )
     console.print(f"scan run: {summary['status']}")
+
+
+def failures_table(failures: list[dict]) -> Table:
+    """The accounts that could not be read, with the kind and reason of each failure."""
+    table = Table(
+        "account",
+        "platform",
+        "host",
+        "kind",
+        "HTTP",
+        "reason",
+        title="Accounts not read",
+        title_justify="left",
+    )
+    for column in table.columns:
+        column.overflow = "fold"
+    for f in failures:
+        table.add_row(
+            str(f["account_id"]),
+            f["platform"],
+            f["host"],
+            Text(f["kind"], style="red" if f["kind"] == "permanent" else "yellow"),
+            str(f.get("http_status") or "-"),
+            Text(f["reason"]),  # platform words: never read as markup
+        )
+    return table
 
 
 def register(app: typer.Typer) -> None:

@@ -1,7 +1,9 @@
 """A fake feed server: RSS 2.0 and Atom 1.0 documents with ETag / Last-Modified.
 
 ``GET /feeds/<name>`` answers the whole feed, or ``304 Not Modified`` when the request's
-``If-None-Match`` (or ``If-Modified-Since``) matches; a 429 carries ``Retry-After``.
+``If-None-Match`` (or ``If-Modified-Since``) matches; a 429 carries ``Retry-After``. A feed is
+either synthetic (``add_account`` / ``add_post``) or a recorded document served byte for byte
+(``serve_document``: a real feed from ``tests/fixtures/feeds``, or a variant derived from one).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class FakeFeeds(FakeHost):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.feeds: dict[str, FakeFeed] = {}
+        self.documents: dict[str, tuple[bytes, str]] = {}
         self._seq = itertools.count(1)
         self._clock = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -39,6 +42,15 @@ class FakeFeeds(FakeHost):
         """Create a feed; returns its URL (what an rss account's handle is)."""
         with self._lock:
             self.feeds[name] = FakeFeed(name, kind, language)
+        return f"{self.base_url}/feeds/{name}"
+
+    def serve_document(
+        self, name: str, body: bytes, *, content_type: str = "application/rss+xml"
+    ) -> str:
+        """Serve ``body`` as it is at ``/feeds/<name>``; returns its URL. Serving another body
+        under the same name replaces it (a new ETag)."""
+        with self._lock:
+            self.documents[name] = (body, content_type)
         return f"{self.base_url}/feeds/{name}"
 
     def feed(self, url_or_name: str) -> FakeFeed:
@@ -82,9 +94,13 @@ class FakeFeeds(FakeHost):
 
     def account_key(self, request: Request) -> str | None:
         name = request.path.rsplit("/", 1)[-1]
-        return name if name in self.feeds else None
+        return name if name in self.feeds or name in self.documents else None
 
     def route(self, request: Request) -> Reply:
+        with self._lock:
+            document = self.documents.get(request.path.rsplit("/", 1)[-1])
+        if document is not None and request.path.startswith("/feeds/"):
+            return self._document(request, *document)
         with self._lock:
             feed = self.feeds.get(request.path.rsplit("/", 1)[-1])
             if feed is None or not request.path.startswith("/feeds/"):
@@ -100,6 +116,13 @@ class FakeFeeds(FakeHost):
             else "application/rss+xml; charset=utf-8",
         }
         if self._not_modified(request, etag, feed.modified):
+            return Reply(304, b"", headers)
+        return Reply(200, body, headers)
+
+    def _document(self, request: Request, body: bytes, content_type: str) -> Reply:
+        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+        headers = {"ETag": etag, "Content-Type": content_type}
+        if request.headers.get("If-None-Match") == etag:
             return Reply(304, b"", headers)
         return Reply(200, body, headers)
 

@@ -5,18 +5,26 @@ Shapes follow the Mastodon API documentation (Account and Status entities); pagi
 header (``rel="next"`` older, ``rel="prev"`` newer); responses carry ``X-RateLimit-Limit``,
 ``X-RateLimit-Remaining`` and ``X-RateLimit-Reset`` (ISO 8601). Unauthenticated callers see
 public and unlisted statuses, as on a real server.
+
+Besides the synthetic statuses of ``add_post``, it serves recorded answers of real servers
+(``add_recorded``: the statuses found in a recorded cassette, as the server answered them), and
+accounts of another server as a real server knows them (``add_remote_account``: ``acct`` is
+``user@domain``, no ``noindex``, which only the home server tells).
 """
 
 from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html import escape
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from pipeline.fakes.mastodon_recordings import recorded_statuses
 from pipeline.fakes.server import FakeHost, Reply, Request
 
 DOMAIN = "mastodon.test"
@@ -33,17 +41,20 @@ class FakeMastodonAccount:
     followers: int = 0
     noindex: bool = False
     statuses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    entity: dict[str, Any] | None = None  # the Account entity as a server answered it
 
 
 class FakeMastodon(FakeHost):
     platform = "mastodon"
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, domain: str = DOMAIN, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.accounts: dict[str, FakeMastodonAccount] = {}
+        self.domain = domain
+        self.accounts: dict[str, FakeMastodonAccount] = {}  # by acct: user, or user@domain
         self._by_id: dict[str, FakeMastodonAccount] = {}
         self._ids = itertools.count(110_000_000_000_000_000, 1_000)
         self._clock = datetime(2026, 1, 1, tzinfo=UTC)
+        self._failing: list[tuple[Callable[[Request], bool], int]] = []
 
     # --- data --------------------------------------------------------------------------
 
@@ -53,10 +64,59 @@ class FakeMastodon(FakeHost):
             account_id = str(next(self._ids))
             account = FakeMastodonAccount(account_id, username, followers, noindex)
             self.accounts[username] = self._by_id[account_id] = account
-        return f"{username}@{DOMAIN}"
+        return f"{username}@{self.domain}"
+
+    def add_remote_account(self, username: str, home: FakeMastodon) -> str:
+        """Make ``username`` of the ``home`` server known here, as a real server knows a
+        remote account; returns its handle (``username@home-domain``)."""
+        at_home = home._account_entity(home.account(username))
+        with self._lock:
+            account_id = str(next(self._ids))
+            acct = f"{username}@{home.domain}"
+            remote = FakeMastodonAccount(account_id, username, at_home["followers_count"])
+            remote.entity = {k: v for k, v in at_home.items() if k != "noindex"}
+            remote.entity.update(id=account_id, acct=acct, discoverable=None)
+            self.accounts[acct] = self._by_id[account_id] = remote
+        return acct
+
+    def add_recorded(self, path: Path, *, upto: int | None = None) -> list[str]:
+        """Serve the statuses a real server answered in a recorded cassette (VCR YAML: the
+        ``interactions`` of Mastodon.py's test suite) or JSON file (a status or an array):
+        each status as last answered within the first ``upto`` interactions (DELETE answers
+        left out), under the account that posted it. Returns the handles of those accounts.
+        """
+        handles: list[str] = []
+        for status in recorded_statuses(path, upto):
+            entity = status["account"]
+            with self._lock:
+                account = self.accounts.get(entity["acct"])
+                if account is None:
+                    account = FakeMastodonAccount(entity["id"], entity["username"])
+                    self.accounts[entity["acct"]] = self._by_id[entity["id"]] = account
+                elif account.id != entity["id"]:
+                    raise ValueError(
+                        f"{path.name}: {entity['acct']} has id {entity['id']} here but "
+                        f"{account.id} in an earlier recording: serve it from another fake"
+                    )
+                account.entity = entity
+                account.statuses[status["id"]] = status
+            handle = f"{entity['acct']}@{self.domain}"
+            if handle not in handles:
+                handles.append(handle)
+        return handles
+
+    def fail_when(self, predicate: Callable[[Request], bool], status: int = 500) -> None:
+        """Answer every request matching ``predicate`` with ``status``, until ``heal``."""
+        with self._lock:
+            self._failing.append((predicate, status))
+
+    def heal(self) -> None:
+        with self._lock:
+            self._failing.clear()
 
     def account(self, handle: str) -> FakeMastodonAccount:
-        return self.accounts[handle.lstrip("@").split("@")[0]]
+        user, _, domain = handle.lstrip("@").partition("@")
+        return self.accounts[user if domain in ("", self.domain) else f"{user}@{domain}"]
 
     def add_post(
         self,
@@ -84,8 +144,8 @@ class FakeMastodon(FakeHost):
                 "spoiler_text": spoiler,
                 "visibility": visibility,
                 "language": lang,
-                "uri": f"https://{DOMAIN}/users/{account.username}/statuses/{status_id}",
-                "url": f"https://{DOMAIN}/@{account.username}/{status_id}",
+                "uri": f"https://{self.domain}/users/{account.username}/statuses/{status_id}",
+                "url": f"https://{self.domain}/@{account.username}/{status_id}",
                 "replies_count": 0,
                 "reblogs_count": 0,
                 "favourites_count": 0,
@@ -116,6 +176,8 @@ class FakeMastodon(FakeHost):
             status["edited_at"] = _iso(self._clock)
 
     def _account_entity(self, account: FakeMastodonAccount) -> dict[str, Any]:
+        if account.entity is not None:
+            return account.entity
         entity = {
             "id": account.id,
             "username": account.username,
@@ -127,7 +189,8 @@ class FakeMastodon(FakeHost):
             "noindex": account.noindex,
             "created_at": "2025-01-01T00:00:00.000Z",
             "note": "",
-            "url": f"https://{DOMAIN}/@{account.username}",
+            "url": f"{self.base_url}/@{account.username}",
+            "uri": f"{self.base_url}/users/{account.username}",
             "avatar": "",
             "header": "",
             "followers_count": account.followers,
@@ -149,6 +212,14 @@ class FakeMastodon(FakeHost):
             return self._by_id[parts[4]].username
         return None
 
+    def _lookup(self, acct: str) -> FakeMastodonAccount | None:
+        """As Mastodon's lookup: a local account by username (with or without this server's
+        domain), a remote one by ``user@domain``."""
+        try:
+            return self.account(acct)
+        except KeyError:
+            return None
+
     def limit_headers(self, limit: int, remaining: int, reset: float) -> dict[str, str]:
         return {
             "X-RateLimit-Limit": str(limit),
@@ -165,9 +236,11 @@ class FakeMastodon(FakeHost):
     def route(self, request: Request) -> Reply:
         parts = request.path.split("/")
         with self._lock:
+            for predicate, status in self._failing:
+                if predicate(request):
+                    return Reply.json({"error": "Failing as asked"}, status)
             if request.path == "/api/v1/accounts/lookup":
-                username = request.query.get("acct", "").lstrip("@").split("@")[0]
-                account = self.accounts.get(username)
+                account = self._lookup(request.query.get("acct", ""))
                 if account is None:
                     return Reply.json({"error": "Record not found"}, 404)
                 return Reply.json(self._account_entity(account))

@@ -14,7 +14,7 @@ import random
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -28,6 +28,9 @@ class Reply:
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    # sent instead of ``body`` with chunked transfer encoding (no Content-Length): an answer
+    # whose size the client learns only by reading it
+    chunks: Iterable[bytes] | None = None
 
     @classmethod
     def json(cls, data: Any, status: int = 200, **headers: str) -> Reply:
@@ -74,6 +77,7 @@ class FakeHost:
         self.by_account: Counter[str] = Counter()  # every request about the account
         self.by_account_clean: Counter[str] = Counter()  # really answered (no 429, no fault)
         self.hooks: list[Callable[[Request], None]] = []
+        self.answers: list[tuple[Callable[[Request], bool], Callable[[Request], Reply]]] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -116,6 +120,14 @@ class FakeHost:
             raise ValueError(f"unknown fault kind {kind!r}: use {FAULTS}")
         with self._lock:
             self._forced.extend([(kind, path_contains)] * count)
+
+    def answer_when(
+        self, predicate: Callable[[Request], bool], reply: Callable[[Request], Reply]
+    ) -> None:
+        """Answer every request matching ``predicate`` with ``reply(request)`` instead of the
+        route's answer (a recorded error answer, an endless body...), after the rate limit."""
+        with self._lock:
+            self.answers.append((predicate, reply))
 
     def reset_counters(self) -> None:
         with self._lock:
@@ -162,7 +174,8 @@ class FakeHost:
                 self.http_429 += 1
                 limit = self.rate_limit[0] if self.rate_limit else 300
                 return self._too_many(limit, self.storm_reset()), None
-        reply = self.route(request)
+        answer = next((reply for match, reply in list(self.answers) if match(request)), None)
+        reply = answer(request) if answer else self.route(request)
         with self._lock:
             if reply.status != 200 and fault in ("malformed", "truncated"):
                 self.faults[fault] -= 1  # e.g. a 304 has no body to spoil
@@ -233,6 +246,9 @@ def _handler(fake: FakeHost) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
 
         def _send(self, reply: Reply, fault: str | None) -> None:
+            if reply.chunks is not None:
+                self._send_chunked(reply)
+                return
             body = reply.body
             if fault == "5xx":
                 limits = {k: v for k, v in reply.headers.items() if "ratelimit" in k.lower()}
@@ -255,5 +271,16 @@ def _handler(fake: FakeHost) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 return
             self.wfile.write(body)
+
+        def _send_chunked(self, reply: Reply) -> None:
+            self.send_response(reply.status)
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for chunk in reply.chunks or ():
+                if chunk:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            self.wfile.write(b"0\r\n\r\n")
 
     return Handler

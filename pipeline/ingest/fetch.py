@@ -4,7 +4,8 @@ Hosts are fetched concurrently (one thread per host, up to ``Settings.ingest_wor
 host's requests go in sequence through its rate limiter. Every batch is stored in one
 transaction together with the account's cursor (``pipeline.ingest.store``), after re-checking
 that the account is still eligible: a consent withdrawn during the run stops storage for that
-account at once. Re-running never duplicates; changed text counts as an edit.
+account at once. Re-running never duplicates; changed text counts as an edit. An account that
+cannot be read keeps its failure, by kind (``pipeline.ingest.failures``), and the scan lists it.
 """
 
 from __future__ import annotations
@@ -23,17 +24,18 @@ from pipeline import clock
 from pipeline.config import Settings, get_settings
 from pipeline.db.engine import get_engine
 from pipeline.db.models import Account, SourceCursor
+from pipeline.ingest.failures import NOT_FOUND, Failure, classify, host_down
 from pipeline.ingest.sources.base import AccountState, Batch, OptedOut
 from pipeline.ingest.sources.connectors import connector_for
 from pipeline.ingest.sources.http import HostClient, HttpError
-from pipeline.ingest.store import IngestSummary, store_batch
+from pipeline.ingest.store import IngestSummary, store_batch, store_failure
 from pipeline.registry import consent
 
 __all__ = ["IngestSummary", "ingest_accounts", "plan_shards"]
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int], None]
-HOST_DOWN_AFTER = 3  # accounts failing in a row on connection-level errors
+HOST_DOWN_AFTER = 3  # accounts in a row without any answer (refused, reset, timed out)
 
 
 def plan_shards(session: Session, at: datetime | None = None) -> list[dict[str, Any]]:
@@ -121,42 +123,46 @@ def _ingest_host(
     states: list[AccountState],
     progress: Progress | None,
 ) -> IngestSummary:
-    """One host's accounts in sequence; accounts that fail are tried once more at the end.
+    """One host's accounts in sequence; transient failures are tried once more at the end,
+    permanent ones are not (``pipeline.ingest.failures``).
 
-    After ``HOST_DOWN_AFTER`` accounts in a row fail on connection-level errors the host is
-    taken as down for this run: its remaining accounts are counted as errors, not tried.
+    After ``HOST_DOWN_AFTER`` accounts in a row get no answer at all (connection refused or
+    reset, timeouts) the host is taken as down for this run: its remaining accounts are
+    counted as failures, not tried. Any answer, even an error, resets the count.
     """
     summary = IngestSummary()
     client = HostClient(host, platform, settings)
     connector = connector_for(platform)
-    pending, down, in_a_row = states, False, 0
+    pending, down, unanswered = states, None, 0
+    earlier: dict[int, Failure] = {}  # a first try's failure, kept if the host goes down
 
-    def finish(state: AccountState, error: str | None) -> None:
+    def finish(state: AccountState, failure: Failure | None) -> None:
         summary.accounts += 1
-        if error is not None:
-            summary.errors[_host_label(host)] += 1
-            log.warning("ingest failed for account %s on %s: %s", state.account_id, host, error)
+        if failure is not None:
+            _record(engine, summary, state, failure)
         if progress:
             progress(1)
 
     try:
         for last_pass in (False, True):
-            failed: list[AccountState] = []
+            retry: list[AccountState] = []
             for state in pending:
-                if down:
-                    finish(state, "host down in this run")
+                if down is not None:
+                    finish(state, earlier.get(state.account_id, down))
                     continue
-                error = _ingest_account(engine, settings, client, connector, state, summary)
-                in_a_row = in_a_row + 1 if error and error.startswith("TransientError") else 0
-                down = in_a_row >= HOST_DOWN_AFTER
-                if error is None or last_pass or down:
-                    finish(state, error)
+                failure = _ingest_account(engine, settings, client, connector, state, summary)
+                unanswered = unanswered + 1 if failure and failure.unreachable else 0
+                if unanswered >= HOST_DOWN_AFTER:
+                    down = host_down(_host_label(host), HOST_DOWN_AFTER)
+                if failure is None or failure.permanent or last_pass or down:
+                    finish(state, failure)
                 else:
-                    failed.append(state)
-            if not failed:
+                    earlier[state.account_id] = failure
+                    retry.append(state)
+            if not retry:
                 break
             with Session(engine) as session:  # resume from what was committed
-                pending = _states(session, [s.account_id for s in failed], settings)
+                pending = _states(session, [s.account_id for s in retry], settings)
     finally:
         summary.requests += client.requests
         summary.http_429 += client.http_429
@@ -168,6 +174,24 @@ def _host_label(host: str) -> str:
     return host.split("://", 1)[-1]
 
 
+def _record(
+    engine: sa.Engine, summary: IngestSummary, state: AccountState, failure: Failure
+) -> None:
+    """Count a failed account, list it, and keep the failure on the account."""
+    summary.errors[_host_label(state.host)] += 1
+    summary.errors_by_kind[str(failure.kind)] += 1
+    summary.failures.append(failure.as_listed(state.account_id, state.platform, state.host))
+    store_failure(engine, state.account_id, failure.as_error(clock.now()))
+    log.warning(
+        "ingest failed for account %s on %s (%s, HTTP %s): %s",
+        state.account_id,
+        state.host,
+        failure.kind,
+        failure.http_status or "-",
+        failure.reason,
+    )
+
+
 def _ingest_account(
     engine: sa.Engine,
     settings: Settings,
@@ -175,8 +199,8 @@ def _ingest_account(
     connector: Any,
     state: AccountState,
     summary: IngestSummary,
-) -> str | None:
-    """Fetch and store one account; return an error description, or None."""
+) -> Failure | None:
+    """Fetch and store one account; return its failure, or None."""
     try:
         for batch in connector.fetch(client, state):
             if not store_batch(engine, settings, state, batch, summary):
@@ -186,12 +210,15 @@ def _ingest_account(
         summary.skipped["opted_out"] += 1
         store_batch(engine, settings, state, Batch(status="opted_out"), summary)
         return None
-    except HttpError as exc:
-        if exc.status not in (404, 410):
-            return f"HttpError: {exc}"
-        summary.skipped["account_not_found"] += 1  # gone or renamed: the registry should know
-        store_batch(engine, settings, state, Batch(status="not_found"), summary)
-        return None
     except Exception as exc:  # one account's failure never stops the scan
-        return f"{type(exc).__name__}: {exc}"
+        failure = classify(exc)
+        if isinstance(exc, HttpError) and exc.status in NOT_FOUND:
+            # gone or renamed: skipped, not failed; listed so the registry gets corrected
+            summary.skipped["account_not_found"] += 1
+            summary.failures.append(failure.as_listed(state.account_id, state.platform, state.host))
+            store_failure(
+                engine, state.account_id, failure.as_error(clock.now()), status="not_found"
+            )
+            return None
+        return failure
     return None

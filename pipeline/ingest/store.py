@@ -3,6 +3,7 @@
 Each batch is stored only after re-checking, in the same transaction and with the owner's
 consent rows share-locked, that the account is still eligible. Posts are upserted on
 (account, external id); a new content hash is an edit; a purged text is never brought back.
+A stored batch clears the account's last error; ``store_failure`` keeps one.
 """
 
 from __future__ import annotations
@@ -31,7 +32,10 @@ class IngestSummary:
     edits: int = 0
     http_429: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
-    errors: Counter[str] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)  # failed accounts by host
+    errors_by_kind: Counter[str] = field(default_factory=Counter)  # the same, by kind
+    # accounts that could not be read (see pipeline.ingest.failures), as scan_run lists them
+    failures: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, other: IngestSummary) -> None:
         self.accounts += other.accounts
@@ -41,6 +45,8 @@ class IngestSummary:
         self.http_429 += other.http_429
         self.skipped.update(other.skipped)
         self.errors.update(other.errors)
+        self.errors_by_kind.update(other.errors_by_kind)
+        self.failures.extend(other.failures)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +57,8 @@ class IngestSummary:
             "http_429": self.http_429,
             "skipped": dict(sorted(self.skipped.items())),
             "errors": dict(sorted(self.errors.items())),
+            "errors_by_kind": dict(sorted(self.errors_by_kind.items())),
+            "failures": sorted(self.failures, key=lambda f: f["account_id"]),
         }
 
 
@@ -152,6 +160,7 @@ def store_batch(
             "last_fetched_at": sa.func.now(),
             "last_status": batch.status,
             "last_warning": batch.warning,
+            "last_error": None,  # read: the last failure is over
             "updated_at": sa.func.now(),
             "etag": batch.etag,
             "last_modified": batch.last_modified,
@@ -175,3 +184,21 @@ def store_batch(
             )
         session.commit()
     return True
+
+
+def store_failure(
+    engine: sa.Engine, account_id: int, error: dict[str, Any], *, status: str = "failed"
+) -> None:
+    """Keep an account's failure (``pipeline.ingest.failures``) as its last status and error;
+    its cursor and what was stored before the failure stay."""
+    values: dict[str, Any] = {
+        "last_status": status,
+        "last_error": error,
+        "updated_at": sa.func.now(),
+    }
+    with Session(engine) as session:
+        upsert = insert(SourceCursor).values(account_id=account_id, **values)
+        session.execute(
+            upsert.on_conflict_do_update(index_elements=[SourceCursor.account_id], set_=values)
+        )
+        session.commit()

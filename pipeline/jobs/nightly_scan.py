@@ -14,11 +14,13 @@ files import this module inside their tasks, so parsing them stays cheap.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from pipeline.classify.assess import Progress, assess_pending
@@ -26,9 +28,10 @@ from pipeline.classify.official_languages import check_official_languages
 from pipeline.classify.store import ensure_live_classifier
 from pipeline.clock import instant, now
 from pipeline.db.engine import unit_of_work
-from pipeline.db.models import ScanRun
+from pipeline.db.models import ScanRun, SourceCursor
 from pipeline.ingest.fetch import ingest_accounts, plan_shards
 from pipeline.review.intake import enqueue as enqueue_flags
+from pipeline.vocabulary import ErrorKind
 
 COUNTS = ("accounts", "requests", "new_posts", "edits")
 
@@ -135,6 +138,8 @@ def summarize(
 
     A shard without a result failed; the row's status is ``success`` when every step finished,
     ``partial`` when some shards (or the assessment) failed, ``failed`` when nothing was fetched.
+    The row lists the accounts that could not be read (``failures``): from the shards' results,
+    and for a shard without one, what its accounts recorded in this run.
     """
     shards = list(_flatten(planned))
     results = list(_flatten(ingested))
@@ -143,9 +148,13 @@ def summarize(
     counts = {key: sum(int(r.get(key, 0)) for r in results) for key in COUNTS}
     skipped: dict[str, int] = {}
     errors: dict[str, int] = {}
+    by_kind: dict[str, int] = {}
+    failures: list[dict] = []
     for r in results:
         _add(skipped, r.get("skipped"))
         _add(errors, r.get("errors"))
+        _add(by_kind, r.get("errors_by_kind"))
+        failures.extend(r.get("failures") or [])
     for shard in missing:  # keyed like ingestion's errors: the host without its scheme
         host = shard["host"].split("://", 1)[-1]
         errors[host] = errors.get(host, 0) + len(shard["account_ids"])
@@ -165,17 +174,54 @@ def summarize(
         "finished_at": now(),
     }
     with unit_of_work() as uow:
+        unfinished = _unfinished_shards(uow.session, run_key, missing)
+        _add(by_kind, Counter(f["kind"] for f in unfinished))
+        row["failures"] = sorted([*failures, *unfinished], key=lambda f: f["account_id"])
         _upsert_run(uow.session, run_key, trigger, **row)
         uow.commit()
     return {
         "run_key": run_key,
         **{k: v for k, v in row.items() if k != "finished_at"},
+        "errors_by_kind": dict(sorted(by_kind.items())),
         "http_429": sum(int(r.get("http_429", 0)) for r in results),
         "model_calls": int((assessed or {}).get("model_calls", 0)),
         "shards": len(shards),
         "failed_shards": [f"{s['platform']} {s['host']}" for s in missing],
         "queued": dict(queued or {}),
     }
+
+
+def _unfinished_shards(session: Any, run_key: str, shards: list[dict]) -> list[dict]:
+    """The failures of the accounts of shards that returned no result (a failed task): what
+    each account recorded in this run (``source_cursor.last_error``), else that its shard did
+    not finish."""
+    ids = [account_id for shard in shards for account_id in shard["account_ids"]]
+    if not ids:
+        return []
+    started = session.scalar(select(ScanRun.started_at).where(ScanRun.run_key == run_key))
+    recorded = dict(
+        session.execute(
+            select(SourceCursor.account_id, SourceCursor.last_error).where(
+                SourceCursor.account_id.in_(ids)
+            )
+        ).all()
+    )
+    out = []
+    for shard in shards:
+        for account_id in shard["account_ids"]:
+            error = recorded.get(account_id)
+            if not (error and started and datetime.fromisoformat(error["at"]) >= started):
+                error = {"kind": str(ErrorKind.TRANSIENT), "http_status": None}
+                error["reason"] = "not fetched: its shard did not finish in this run"
+            out.append(
+                {
+                    "account_id": account_id,
+                    "platform": shard["platform"],
+                    "host": shard["host"],
+                    **{key: error.get(key) for key in ("kind", "http_status", "reason")},
+                }
+            )
+    return out
 
 
 def run_all(

@@ -34,7 +34,7 @@ SECTIONS: dict[str, str] = {
     "legal_holds": """SELECT id, reason, placed_by, placed_at, released_at FROM legal_hold
         WHERE person_id = :person ORDER BY id""",
     "posts": f"""SELECT id, account_id, external_id, url, text, lang, lang_detected,
-        content_hash, published_at, edited_at, fetched_at, text_purged_at, meta
+        content_hash, published_at, edited_at, fetched_at, text_purged_at, meta, parts
         FROM post WHERE id IN ({_OWN_POSTS}) ORDER BY published_at, id""",
     "assessments": f"""SELECT s.id, s.post_id, c.version AS classifier_version,
         s.policy_version, s.content_hash, s.scores, s.risk, s.factors, s.explanation,

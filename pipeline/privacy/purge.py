@@ -3,9 +3,9 @@
 Set-based SQL, one account at a time so each purge is audited with its own counts. A flag a
 human has already decided is decision metadata the Privacy Regulations make us keep (s.4): the
 flag row (category, score, risk), its reviews and the employee's responses stay, and its post
-becomes a tombstone (content hash only: no text, no link, and its platform identifier replaced
-by ``purged:<row id>``, so nothing in it leads back to the post). Everything else goes. A legal hold
-on the account's owner suspends the purge entirely.
+becomes a tombstone (content hash only: no text nor its parts, no link, and its platform
+identifier replaced by ``purged:<row id>``, so nothing in it leads back to the post). Everything
+else goes. A legal hold on the account's owner suspends the purge entirely.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ _PURGE = (
     "DELETE FROM assessment a USING post p WHERE p.id = a.post_id AND p.account_id = :acc",
     """DELETE FROM post p WHERE p.account_id = :acc
         AND NOT EXISTS (SELECT 1 FROM flag f WHERE f.post_id = p.id)""",
-    """UPDATE post SET text = NULL, url = NULL, meta = '{}'::jsonb,
+    """UPDATE post SET text = NULL, url = NULL, meta = '{}'::jsonb, parts = '{}'::jsonb,
         external_id = 'purged:' || id, text_purged_at = coalesce(text_purged_at, :at)
         WHERE account_id = :acc""",
 )

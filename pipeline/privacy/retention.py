@@ -4,7 +4,8 @@
 - flags whose final decision is ``no_concern`` go ``retention_no_concern_days`` after it;
 - flags that led to advice or a referral are kept ``retention_decided_years`` (at least two:
   Privacy Regulations s.4) after the decision, then go with their reviews and responses;
-- the text of posts never flagged goes ``retention_unflagged_days`` after collection; the row
+- the text of posts never flagged (and its parts: quote, poll, media descriptions, link card)
+  goes ``retention_unflagged_days`` after collection; the row
   keeps its hash and its assessments (the scores), and its embeddings go;
 - a legal hold on a person suspends all of it for their accounts.
 
@@ -54,7 +55,7 @@ _DECIDED_FLAGS = f"""
 
 _UNFLAGGED_TEXT = f"""
     WITH dropped AS (
-        UPDATE post p SET text = NULL, text_purged_at = :at
+        UPDATE post p SET text = NULL, parts = '{{}}'::jsonb, text_purged_at = :at
         WHERE p.text IS NOT NULL AND p.fetched_at < :cutoff
           AND NOT EXISTS (SELECT 1 FROM flag f WHERE f.post_id = p.id)
           AND {_NOT_HELD}

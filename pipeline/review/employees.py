@@ -17,7 +17,7 @@ from pipeline.review.status import status_of
 OWN_FLAGS = text(
     """
     SELECT f.id, f.category, f.is_sample, f.created_at, f.closed_at, f.claimed_by_id,
-           f.lease_expires_at, p.text, p.url, p.published_at, acc.platform, asm.explanation,
+           f.lease_expires_at, p.text, p.parts, p.url, p.published_at, acc.platform, asm.explanation,
            (SELECT json_agg(json_build_object('stage', r.stage, 'decision', r.decision,
                    'clause', r.clause, 'rationale', r.rationale, 'at', r.created_at)
                    ORDER BY r.id) FROM review r WHERE r.flag_id = f.id) AS reviews,
@@ -58,6 +58,7 @@ def own_flags(
                     at=at,
                 ),
                 "text": r["text"],
+                "parts": r["parts"] or {},
                 "url": r["url"],
                 "platform": r["platform"],
                 "published_at": r["published_at"].isoformat(),

@@ -67,6 +67,8 @@ class FlagView:
     reviews: list[dict[str, Any]] = field(default_factory=list)
     similar: list[dict[str, Any]] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)
+    # the post's parts (pipeline.ingest.sources.parts); empty for posts stored before them
+    parts: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -155,6 +157,7 @@ def view_flag(
         account_kind=account.kind,
         platform=account.platform,
         text=post.text,
+        parts=blind_parts(post.parts or {}) if account.kind != "official" else post.parts or {},
         published_at=post.published_at,
         # A personal account's link names the person: it stays hidden until a lead reveals.
         url=post.url if account.kind == "official" else None,
@@ -185,6 +188,15 @@ def view_flag(
         owner.id if owner else None,
     )
     return view
+
+
+def blind_parts(parts: dict[str, Any]) -> dict[str, Any]:
+    """A personal post's parts without the addresses of the posts it quotes or answers: a
+    self-quote or a reply in one's own thread would name the author."""
+    out = {k: v for k, v in parts.items() if k != "reply_to"}
+    if isinstance(out.get("quote"), dict):
+        out["quote"] = {k: v for k, v in out["quote"].items() if k != "url"}
+    return out
 
 
 def responses_for(session: Session, flag_id: int) -> list[dict[str, Any]]:

@@ -29,16 +29,21 @@ def test_feed_entries_are_stored_and_a_304_means_nothing_to_do(
         assert set(conn.scalars(sa.select(Post.lang))) == {"fr"}
 
 
-def test_entries_without_id_are_deduplicated_by_link(fake, register, ingest, engine):
+def test_entries_without_id_are_keyed_by_link_and_distinct_ones_sharing_it_are_both_kept(
+    fake, register, ingest, engine
+):
     url = fake.add_account("rss", "news")
     link = fake.add_post("rss", url, "No guid here", guid=False)
     fake.add_post("rss", url, "Same link again", guid=False, link=link)
     account = register("rss", url)
 
     summary = ingest([account.id])
+    again = ingest([account.id])
 
-    assert list(stored(engine, account.id)) == [link]
-    assert summary.skipped == {"duplicate_entry": 1}
+    keys = sorted(stored(engine, account.id))
+    assert keys[0] == link and keys[1].startswith(link + "#")  # the later one: link + hash
+    assert (summary.new_posts, summary.skipped) == (2, {})
+    assert (again.new_posts, again.edits) == (0, 0)
 
 
 def test_changed_entry_is_an_edit_and_new_entries_are_new(fake, register, ingest, engine):

@@ -84,7 +84,9 @@ def test_only_public_own_statuses_are_kept_with_spoiler_text_and_language(
 
     summary = ingest([account.id])
 
-    assert stored(engine, account.id) == {public: "Content warning\n\nBody <b>text</b> & more"}
+    assert stored(engine, account.id) == {
+        public: "Content warning: Content warning\n\nBody <b>text</b> & more"
+    }
     assert summary.skipped == {"not_public": 1, "reblog": 1}
     with engine.connect() as conn:
         assert conn.scalar(sa.select(Post.lang)) == "fr"

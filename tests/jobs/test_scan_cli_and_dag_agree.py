@@ -26,6 +26,7 @@ def the_row(session: Session) -> dict:
         **{key: getattr(run, key) for key in SAME},
         "skipped": run.skipped,
         "errors": run.errors,
+        "failures": run.failures,
     }
     session.rollback()  # end the read: the scan's tables are emptied next
     return row

@@ -54,6 +54,7 @@ def test_export_contains_every_kind_of_record(world: World, db: Session, tmp_pat
         assert data[section], f"{section} is empty"
     assert data["person"]["email"] == ana.email
     assert data["posts"][0]["text"] == "Vote for my friend's party."
+    assert data["posts"][0]["parts"] == {"body": "Vote for my friend's party."}
     assert data["decisions"][0]["decision"] == "advise"
     assert "reviewer_id" not in data["decisions"][0]
     assert data["responses"][0]["body"] == "It was a joke among friends."

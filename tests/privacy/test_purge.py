@@ -22,7 +22,8 @@ def content_rows(db: Session, account_id: int) -> dict[str, int]:
         SELECT
           (SELECT count(*) FROM post WHERE account_id = :a) AS posts,
           (SELECT count(*) FROM post WHERE account_id = :a
-             AND (text IS NOT NULL OR url IS NOT NULL OR meta <> '{}'::jsonb)) AS posts_with_text,
+             AND (text IS NOT NULL OR url IS NOT NULL OR meta <> '{}'::jsonb
+                  OR parts <> '{}'::jsonb)) AS posts_with_text,
           (SELECT count(*) FROM assessment s JOIN post p ON p.id = s.post_id
              WHERE p.account_id = :a) AS assessments,
           (SELECT count(*) FROM flag f JOIN post p ON p.id = f.post_id WHERE p.account_id = :a

@@ -82,9 +82,10 @@ def test_retention_applies_each_rule(world: World, db: Session) -> None:
     assert result["no_concern_flags"] == 1 and result["decided_flags"] == 2
     assert flag_ids(db) == {rows["nc_new"].id, rows["adv_new"].id}
     old = db.execute(
-        sa.text("SELECT text, content_hash FROM post WHERE id = :i"), {"i": rows["old"].id}
+        sa.text("SELECT text, parts, content_hash FROM post WHERE id = :i"), {"i": rows["old"].id}
     ).one()
-    assert old.text is None and old.content_hash == rows["old"].content_hash
+    assert old.text is None and old.parts == {}  # the parts hold the text too
+    assert old.content_hash == rows["old"].content_hash
     assert db.scalar(sa.text("SELECT count(*) FROM assessment")) == 1  # scores kept
     assert db.scalar(sa.text("SELECT count(*) FROM embedding")) == 0
     assert (

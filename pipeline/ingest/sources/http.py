@@ -3,187 +3,62 @@
 One ``requests.Session`` per host with connect/read timeouts and a User-Agent naming the
 project; bounded retries with exponential backoff and jitter (tenacity) on connection errors,
 timeouts, 5xx and unreadable bodies; 429 answers honored through ``Retry-After`` and the
-``X-RateLimit-*`` / ``RateLimit-*`` headers; and a per-host limiter shared by every client of
-that host in the process (hosts run concurrently, one host's requests in sequence).
+``X-RateLimit-*`` / ``RateLimit-*`` headers (``rate_limits``); and a per-host limiter shared by
+every client of that host in the process (hosts run concurrently, one host's requests in
+sequence). Bodies are read in chunks up to ``max_response_bytes`` and no further, so a huge
+answer costs no more memory than the limit; it is a permanent error (``errors``), as is any 4xx
+other than 429.
 """
 
 from __future__ import annotations
 
-import email.utils
-import re
-import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import requests
 from tenacity import (
     Retrying,
-    retry_if_exception_type,
+    retry_if_exception,
     stop_after_attempt,
     wait_exponential_jitter,
 )
 
 from pipeline.config import Settings
-from pipeline.ingest.sources.text import parse_time
+from pipeline.ingest.sources.errors import (
+    HttpError,
+    PermanentError,
+    RateLimitedError,
+    TooLargeError,
+    TransientError,
+    UnreachableError,
+)
+from pipeline.ingest.sources.rate_limits import (
+    MARGIN_S,
+    RateLimit,
+    limiter_for,
+    rate_limit_for,
+    retry_after,
+    server_limits,
+    whole_seconds,
+)
+
+__all__ = [  # the errors are raised here; connectors import them from here or from errors
+    "HostClient",
+    "HttpError",
+    "PermanentError",
+    "RateLimit",
+    "RateLimitedError",
+    "TooLargeError",
+    "TransientError",
+    "UnreachableError",
+    "json_body",
+    "rate_limit_for",
+    "retry_after",
+    "server_limits",
+]
 
 T = TypeVar("T")
-MARGIN_S = 0.02  # slack over the server's window: our send time precedes its arrival time
-
-
-class TransientError(Exception):
-    """Worth retrying: a 5xx, a dropped connection, a body that did not parse."""
-
-
-class PermanentError(Exception):
-    """Not worth asking again in this scan: not a feed, XML nothing can be recovered from, a
-    4xx other than 429, a body over the size limit, an account gone, suspended or deactivated.
-
-    ``status`` is the HTTP status when there was one; ``reason`` says what to do about it.
-    """
-
-    def __init__(self, reason: str, *, status: int | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.status = status
-
-
-class HttpError(Exception):
-    """A final answer that is not a success (4xx, or retries exhausted on 429)."""
-
-    def __init__(self, status: int, url: str) -> None:
-        super().__init__(f"HTTP {status} from {url}")
-        self.status = status
-
-
-@dataclass(frozen=True)
-class RateLimit:
-    limit: int
-    period_s: float
-
-    @classmethod
-    def parse(cls, value: str) -> RateLimit:
-        """``"300/300"``: 300 requests per 300 seconds."""
-        count, _, seconds = value.partition("/")
-        try:
-            limit, period = int(count), float(seconds)
-        except ValueError:
-            raise ValueError(f"rate limit {value!r} is not REQUESTS/SECONDS") from None
-        if limit < 1 or period <= 0:
-            raise ValueError(f"rate limit {value!r} must allow at least 1 request per >0 s")
-        return cls(limit, period)
-
-
-def rate_limit_for(settings: Settings, platform: str, host: str) -> RateLimit:
-    """The host's own entry (base URL or host name) wins over the platform's."""
-    parts = urlsplit(host)
-    for key in (host, parts.netloc, parts.hostname or "", platform):
-        if key and key in settings.rate_limits:
-            return RateLimit.parse(settings.rate_limits[key])
-    return RateLimit(300, 300.0)
-
-
-class HostLimiter:
-    """At most ``limit`` requests in any ``period_s`` window, plus blocks the server asks for."""
-
-    def __init__(self, rate: RateLimit) -> None:
-        self.rate = rate
-        self._sent: deque[list[float]] = deque()  # one mutable [time] cell per request
-        self._blocked_until = 0.0
-        self._lock = threading.Lock()
-
-    def acquire(self) -> list[float]:
-        """Wait for a slot; returns it, to be passed to ``done`` when the answer is in."""
-        while True:
-            with self._lock:
-                now = time.time()
-                while self._sent and self._sent[0][0] <= now - self.rate.period_s:
-                    self._sent.popleft()
-                wait = self._blocked_until - now
-                if wait <= 0:
-                    if len(self._sent) < self.rate.limit:
-                        slot = [now]
-                        self._sent.append(slot)
-                        return slot
-                    wait = self._sent[0][0] + self.rate.period_s + MARGIN_S - now
-            time.sleep(max(wait, 0.001))
-
-    def done(self, slot: list[float]) -> None:
-        """Count the request from when its answer came: the server saw it no later than that,
-        so a window the server opened on its arrival has surely closed one period after."""
-        with self._lock:
-            slot[0] = time.time()
-
-    def block_until(self, at: float) -> None:
-        with self._lock:
-            self._blocked_until = max(self._blocked_until, at)
-
-
-_limiters: dict[tuple[str, RateLimit], HostLimiter] = {}
-_limiters_lock = threading.Lock()
-
-
-def limiter_for(host: str, rate: RateLimit) -> HostLimiter:
-    with _limiters_lock:
-        return _limiters.setdefault((host, rate), HostLimiter(rate))
-
-
-_RATELIMIT_FIELD = re.compile(r"\b(r|remaining|t|reset)=(\d+(?:\.\d+)?)")
-
-
-def _header(headers: Mapping[str, str], *names: str) -> str | None:
-    for name in names:
-        value = headers.get(name)
-        if value:
-            return value.strip()
-    return None
-
-
-def _absolute(value: str, now: float) -> float | None:
-    """A reset time as epoch seconds: ISO 8601 (Mastodon), epoch or delta seconds."""
-    try:
-        number = float(value)
-    except ValueError:
-        try:
-            return parse_time(value).timestamp()
-        except ValueError:
-            return None
-    return number if number > 1e9 else now + number
-
-
-def server_limits(headers: Mapping[str, str], now: float) -> tuple[int | None, float | None]:
-    """(remaining, reset as epoch seconds) from whichever rate-limit headers the host sends."""
-    remaining = _header(headers, "X-RateLimit-Remaining", "RateLimit-Remaining")
-    reset = _header(headers, "X-RateLimit-Reset", "RateLimit-Reset")
-    combined = headers.get("RateLimit")  # IETF draft: RateLimit: "default";r=0;t=5
-    if combined:
-        fields = dict(_RATELIMIT_FIELD.findall(combined))
-        remaining = remaining or fields.get("r") or fields.get("remaining")
-        if reset is None and (fields.get("t") or fields.get("reset")):
-            reset = str(float(fields.get("t") or fields["reset"]))  # delta seconds
-    left = int(float(remaining)) if remaining and remaining.replace(".", "").isdigit() else None
-    return left, (_absolute(reset, now) if reset else None)
-
-
-def _whole_seconds(headers: Mapping[str, str]) -> bool:
-    reset = _header(headers, "X-RateLimit-Reset", "RateLimit-Reset")
-    return reset is not None and reset.isdigit()
-
-
-def retry_after(headers: Mapping[str, str], now: float) -> float | None:
-    """Epoch seconds after which a 429 may be retried, from Retry-After or the reset header."""
-    value = _header(headers, "Retry-After")
-    if value:
-        if value.isdigit():
-            return now + int(value)
-        try:
-            return email.utils.parsedate_to_datetime(value).timestamp()
-        except (TypeError, ValueError):
-            pass
-    return server_limits(headers, now)[1]
 
 
 class HostClient:
@@ -199,6 +74,7 @@ class HostClient:
         self.requests = 0
         self.http_429 = 0
         self.retries = 0
+        self.bytes_read = 0  # body bytes received (decompressed), for the size limit's check
 
     def close(self) -> None:
         self.session.close()
@@ -214,9 +90,10 @@ class HostClient:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> T:
-        """GET with retries; ``parse`` runs inside the retry (raise ``TransientError`` there)."""
+        """GET with retries; ``parse`` runs inside the retry (raise ``TransientError`` there to
+        ask again, ``PermanentError`` to give up on the account for this scan)."""
         retrying = Retrying(
-            retry=retry_if_exception_type(TransientError),
+            retry=retry_if_exception(_worth_retrying),
             wait=wait_exponential_jitter(
                 multiplier=self.settings.http_backoff_s,
                 max=30.0,
@@ -245,9 +122,11 @@ class HostClient:
                 until = retry_after({"Retry-After": response.headers["Retry-After"]}, now)
                 if until is not None:
                     self.limiter.block_until(min(until, now + self.settings.http_max_wait_s))
-            raise TransientError(f"HTTP {response.status_code} from {url}")
+            raise TransientError(
+                f"HTTP {response.status_code} from {url}", status=response.status_code
+            )
         if response.status_code >= 400:
-            raise HttpError(response.status_code, url)
+            raise HttpError(response.status_code, url, response.content)
         return parse(response)
 
     def _send_within_limits(
@@ -258,17 +137,18 @@ class HostClient:
             self.requests += 1
             try:
                 response = self.session.get(
-                    url, params=params, headers=headers, timeout=self.timeout
+                    url, params=params, headers=headers, timeout=self.timeout, stream=True
                 )
+                self._read_body(response, url)
             except requests.RequestException as exc:  # connection, timeout, truncated body
-                raise TransientError(f"{type(exc).__name__} on {url}") from exc
+                raise _transport_error(exc, url) from exc
             finally:
                 self.limiter.done(slot)
             now = time.time()
             if response.status_code != 429:
                 remaining, reset = server_limits(response.headers, now)
                 if remaining == 0 and reset is not None:
-                    if _whole_seconds(response.headers):
+                    if whole_seconds(response.headers):
                         # A reset in whole seconds may be up to one second late: wait for the
                         # earliest moment it can mean; a 429 says if that was too early.
                         reset -= 1.0
@@ -279,7 +159,68 @@ class HostClient:
             self.http_429 += 1
             until = retry_after(response.headers, now) or now + self.settings.http_backoff_s
             self.limiter.block_until(min(until, now + self.settings.http_max_wait_s) + MARGIN_S)
-        raise HttpError(429, url)
+        raise RateLimitedError(
+            f"still rate-limited (429) after {self.settings.http_max_429 + 1} answers from {url}",
+            status=429,
+        )
+
+    def _read_body(self, response: requests.Response, url: str) -> None:
+        """Read the body in chunks, stopping as soon as it passes the limit, so an answer of
+        any size costs at most the limit in memory. An error answer's body is only kept for
+        the platform's error words (its first ``ERROR_BODY_BYTES``)."""
+        error = response.status_code >= 400
+        limit = ERROR_BODY_BYTES if error else self.settings.max_response_bytes
+        declared = response.headers.get("Content-Length", "").strip()
+        if not error and declared.isdigit() and int(declared) > limit:
+            response.close()
+            raise TooLargeError(f"{url} announces {int(declared):,} bytes, {_over(limit)}")
+        body = bytearray()
+        try:
+            for chunk in response.iter_content(CHUNK_BYTES):
+                self.bytes_read += len(chunk)
+                if len(body) + len(chunk) > limit:
+                    if not error:
+                        raise TooLargeError(f"the answer from {url} is {_over(limit)}")
+                    body += chunk[: limit - len(body)]
+                    response.close()
+                    break
+                body += chunk
+        except BaseException:
+            response.close()
+            raise
+        response._content = bytes(body)  # what .content, .text and .json() read from now on
+        response._content_consumed = True
+
+
+CHUNK_BYTES = 65_536
+ERROR_BODY_BYTES = 65_536
+
+
+def _over(limit: int) -> str:
+    return (
+        f"over the limit of {limit:,} bytes (IMPARTIAL_MAX_RESPONSE_BYTES): "
+        "not read further; raise the limit if this source is legitimate"
+    )
+
+
+def _worth_retrying(exc: BaseException) -> bool:
+    return isinstance(exc, TransientError) and not isinstance(exc, RateLimitedError)
+
+
+def _transport_error(exc: requests.RequestException, url: str) -> TransientError:
+    """A failure below HTTP: unreachable (counts toward host down) or a broken body."""
+    if isinstance(exc, requests.Timeout) or (
+        isinstance(exc, requests.ConnectionError) and _timed_out(exc)
+    ):
+        return UnreachableError(f"no answer from {url} within the timeout")
+    if isinstance(exc, requests.ConnectionError):
+        return UnreachableError(f"could not connect to {url} ({type(exc).__name__})")
+    return TransientError(f"the answer from {url} broke off ({type(exc).__name__})")
+
+
+def _timed_out(exc: requests.ConnectionError) -> bool:
+    # requests reports a read timeout in the middle of a body as a ConnectionError
+    return any("timed out" in str(arg).lower() for arg in exc.args)
 
 
 def json_body(response: requests.Response) -> Any:

@@ -8,7 +8,7 @@ covers (so a changed quote or poll is an edit). Flattened, each part is labelled
 
     Content warning: …
     <body>
-    Quoting @author: … (url)
+    Quoting @author: …   (or "Quoting themselves: …" when the author quotes their own post)
     Poll: option A / option B
     Image: description
     Link: title — description — url
@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+SELF = "themselves"  # the quote author of a post that quotes its own author: no handle to see
 MEDIA_LABELS = {"image": "Image", "video": "Video", "gifv": "Video", "audio": "Audio"}
 
 
@@ -132,9 +133,10 @@ def flatten(parts: Parts) -> str:
     if parts.body.strip():
         lines.append(parts.body.strip())
     if parts.quote and parts.quote.text.strip():
+        # no URL: the text is what reviewers read blind and the classifier scores (the
+        # flag page shows the quoted post's address where the account's kind allows it)
         who = f"Quoting {parts.quote.author}" if parts.quote.author else "Quoting"
-        where = f" ({parts.quote.url})" if parts.quote.url else ""
-        lines.append(f"{who}: {parts.quote.text.strip()}{where}")
+        lines.append(f"{who}: {parts.quote.text.strip()}")
     options = [option.strip() for option in parts.poll if option.strip()]
     if options:
         lines.append("Poll: " + " / ".join(options))
