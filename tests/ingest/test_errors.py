@@ -144,7 +144,9 @@ def test_429_past_its_tolerance_is_transient_and_not_retried_in_the_same_fetch(f
     client.close()
 
     assert isinstance(raised.value, TransientError) and raised.value.status == 429
-    assert client.requests == 3
+    # two 429 answers tolerated, the third given up on (a slow answer retried on a loaded
+    # machine may add a request, never a 429)
+    assert client.http_429 == 3
 
 
 def test_an_oversized_account_fails_permanently_and_the_next_account_is_read(
