@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser demo test test-fast test-unit test-db test-model test-browser test-airflow lint format bench clean
+.PHONY: install browser redis demo test test-fast test-unit test-db test-model test-browser test-airflow lint format bench clean
 
 install: $(STAMP)
 
@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet "torch==2.13.0"
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -e ".[test,celery]"
 	touch $(STAMP)
 
 demo: install
@@ -25,9 +25,16 @@ browser:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# The Celery tests (and `impartial airflow up --executor celery`) run Debian's redis-server,
+# each on a free 127.0.0.1 port of its own.
+redis:
+	@test -x /usr/bin/redis-server || { \
+	  echo "installing Debian's redis-server for the Celery tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+
 # The whole suite. The tiers (markers set from the fixtures a test takes; see tests/conftest.py):
 # unit (no database, no model), db, model, browser, airflow.
-test: install browser
+test: install browser redis
 	$(PY) -m pytest -q
 
 # Everything that needs neither the model nor the browser, on two workers.
@@ -36,6 +43,8 @@ test-fast: install
 
 test-unit test-db test-model test-airflow: install
 	$(PY) -m pytest -q -m $(@:test-%=%)
+
+test-airflow: redis
 
 test-browser: install browser
 	$(PY) -m pytest -q -m browser

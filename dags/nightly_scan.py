@@ -9,7 +9,8 @@ against the guidance, and queue flags for human review.
 | --- | --- |
 | `plan_<platform>` | the platform's eligible accounts, grouped into one shard per source host |
 | `ingest_<platform>` | one mapped task per shard, in the pool `impartial_<platform>` |
-| `assess` | embeds and scores the new and edited posts with the live classifier; creates flags |
+| `plan_assess` | cuts the posts to assess into partitions (`IMPARTIAL_ASSESS_PARTITIONS`) |
+| `assess` | one mapped task per partition: embeds and scores its new and edited posts with the live classifier; creates flags |
 | `queue` | groups the new flags for review, adds quality samples, checks official-language parity |
 | `summarize` | writes the `scan_run` row of this data interval and logs its counts |
 | `publish` | emits the `impartial://assessments` asset when posts were assessed |
@@ -17,10 +18,16 @@ against the guidance, and queue flags for human review.
 The size of each pool caps the hosts of that platform fetched at once; within a host the
 per-host rate limit (`IMPARTIAL_RATE_LIMITS`) applies.
 
-A host that is down fails only its shard; the other shards, the assessment and the queue go on,
-the run's `scan_run` row says `partial`, and the run is marked failed so someone looks.
+A host that is down fails only its shard, at once (the connector has already retried it): the
+other shards, the assessment and the queue go on, the run's `scan_run` row says `partial`, and
+the run is marked failed so someone looks. Errors that a retry cannot fix (bad input or
+settings, a template) fail their task at once; others are retried. A failed run leaves its
+`scan_run` row `failed` (when no task wrote its end) and alerts the operators
+(`IMPARTIAL_ALERT_EMAIL`, `IMPARTIAL_ALERT_WEBHOOK`).
 Re-running a data interval is safe: posts are upserted, only unassessed posts are scored, and
-the `scan_run` row is keyed by the interval.
+the `scan_run` row is keyed by the interval (a re-run adds its counts to the row's).
+A run triggered without a logical date (`airflow dags trigger`, the REST API) has no data
+interval: it scans as of the moment it was asked to run, under its own key.
 
 Configuration: the `IMPARTIAL_*` environment variables (see the README), e.g.
 `IMPARTIAL_DATABASE_URL`, `IMPARTIAL_MODEL`, `IMPARTIAL_RATE_LIMITS`.
@@ -31,14 +38,39 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import Asset, RetryDecision, RetryPolicy, dag, task
 
 PLATFORMS = ("mastodon", "bluesky", "rss")  # = pipeline.vocabulary.PLATFORMS (tested)
 ASSESSMENTS = Asset("impartial://assessments")
-# The end of the data interval (a manual run without one: when it was asked to run).
-AT = "{{ (data_interval_end or dag_run.run_after).isoformat() }}"
-# One key per data interval: re-running the interval rewrites its scan_run row.
+# The end of the data interval; a run made without a logical date has none (Airflow leaves
+# the name undefined, and its templates are strict): then when it was asked to run.
+AT = "{{ (data_interval_end | default(dag_run.run_after, true)).isoformat() }}"
+# One key per data interval: re-running the interval adds to its scan_run row
+# (pipeline.jobs.failures.run_key is its twin, for the failure callback).
 RUN_KEY = "{{ dag.dag_id }}/" + AT
+
+
+class FailFast(RetryPolicy):
+    """Errors that a retry cannot fix fail the task at once (pipeline.jobs.failures)."""
+
+    def evaluate(self, exception, try_number, max_tries, context=None) -> RetryDecision:
+        from pipeline.jobs import failures
+
+        reason = failures.retry_cannot_fix(exception)
+        return RetryDecision.fail(reason) if reason else RetryDecision.default()
+
+
+def run_failed(context) -> None:
+    """Record the failed run in scan_run and alert the operators."""
+    from pipeline.jobs import failures
+
+    failures.run_failed(context)
+
+
+def results(mapped) -> list:
+    """A mapped task's results in one request (iterating asks for one past the end)."""
+    return [] if mapped is None else list(mapped[:])
+
 
 DEFAULT_ARGS = {
     "owner": "impartial",
@@ -46,6 +78,7 @@ DEFAULT_ARGS = {
     "retry_delay": timedelta(minutes=2),
     "retry_exponential_backoff": 2.0,  # multiplier: 2 min, then 4 min (Airflow 3)
     "max_retry_delay": timedelta(minutes=30),
+    "retry_policy": FailFast(),
 }
 
 
@@ -57,6 +90,7 @@ DEFAULT_ARGS = {
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
     dagrun_timeout=timedelta(hours=6),
+    on_failure_callback=run_failed,
     doc_md=__doc__,
     tags=["impartial"],
 )
@@ -67,41 +101,53 @@ def nightly_scan() -> None:
 
         return job.plan(run_key, at, platform=platform)
 
-    @task(max_active_tis_per_dagrun=16)
+    @task(multiple_outputs=False, max_active_tis_per_dagrun=16)
     def ingest(shard: dict, run_key: str) -> dict:
         from pipeline.jobs import nightly_scan as job
 
         return job.ingest_shard(shard, run_key)
 
-    @task(trigger_rule="all_done", execution_timeout=timedelta(hours=3))
-    def assess(run_key: str) -> dict:
-        from pipeline.jobs import nightly_scan as job
+    @task(trigger_rule="all_done")
+    def plan_assess(run_key: str) -> list[dict]:
+        from pipeline.jobs import assess_partitions as job
 
-        return job.assess(run_key)
+        return job.plan(run_key)
 
-    @task
-    def queue(run_key: str, assessed: dict) -> dict:
+    @task(multiple_outputs=False, execution_timeout=timedelta(hours=3))
+    def assess(partition: dict) -> dict:
+        from pipeline.jobs import assess_partitions as job
+
+        return job.assess_partition(partition)
+
+    @task(multiple_outputs=False)
+    def queue(run_key: str, assessed: list) -> dict:
         from pipeline.jobs import nightly_scan as job
 
         return job.enqueue(run_key)
 
-    @task(trigger_rule="all_done", retries=0)
+    @task(multiple_outputs=False, trigger_rule="all_done", retries=0)
     def summarize(
-        run_key: str, planned: list, ingested: list, assessed: dict, queued: dict
+        run_key: str, planned: list, ingested: list, assessed: list, queued: dict
     ) -> dict:
         from airflow.sdk.exceptions import AirflowFailException
 
+        from pipeline.jobs import assess_partitions
         from pipeline.jobs import nightly_scan as job
 
+        ingested = [results(lane) for lane in ingested]
+        assessed = assess_partitions.combine(results(assessed))
         summary = job.summarize(run_key, planned, ingested, assessed, queued)
         if summary["status"] != "success":
             raise AirflowFailException(f"scan {summary['status']}: {summary}")
         return summary
 
     @task(outlets=[ASSESSMENTS], trigger_rule="all_done", retries=0)
-    def publish(assessed: dict, outlet_events=None) -> int:
+    def publish(assessed: list, outlet_events=None) -> int:
         from airflow.sdk.exceptions import AirflowSkipException
 
+        from pipeline.jobs import assess_partitions
+
+        assessed = assess_partitions.combine(results(assessed), complete=False)
         if not assessed or not assessed.get("assessed"):
             raise AirflowSkipException("no post assessed: no asset event")
         outlet_events[ASSESSMENTS].extra = {
@@ -118,8 +164,9 @@ def nightly_scan() -> None:
         .expand(shard=shards)
         for p, shards in zip(PLATFORMS, planned, strict=True)
     ]
-    assessed = assess(RUN_KEY)
-    ingested >> assessed
+    partitions = plan_assess(RUN_KEY)
+    ingested >> partitions
+    assessed = assess.expand(partition=partitions)  # the queue waits for every partition
     queued = queue(RUN_KEY, assessed)
     summarize(RUN_KEY, planned, ingested, assessed, queued)
     publish(assessed)

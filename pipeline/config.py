@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -41,6 +41,18 @@ class Settings(BaseSettings):
         "data_dir/models.",
     )
     db_pool_size: int = Field(default=5, ge=1, description="Connections kept in the pool.")
+    airflow_database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the metadata database of the Airflow that "
+        "'impartial airflow up' starts. Unset: a database 'airflow' beside the app's, on the "
+        "server of the owner's URL (the embedded server when nothing is configured).",
+    )
+    airflow_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="Port of that Airflow's API server and UI on 127.0.0.1; unset: a free one.",
+    )
 
     # --- ingestion -------------------------------------------------------------------------
     http_timeout_connect_s: float = Field(default=5.0, gt=0)
@@ -72,6 +84,12 @@ class Settings(BaseSettings):
     user_agent: str = Field(
         default="Impartial/0.1 (opt-in public-service impartiality monitoring)",
         description="User-Agent sent to every platform.",
+    )
+    scan_lease_s: float = Field(
+        default=900.0,
+        gt=0,
+        description="How long a scan run by Airflow keeps the scan lease without a task "
+        "renewing it (between its tasks): after that the next scan takes the run as dead.",
     )
 
     # --- classification --------------------------------------------------------------------
@@ -131,6 +149,16 @@ class Settings(BaseSettings):
         ge=1,
         description="Texts per model batch on the fast path in bfloat16 or float32 (int8 "
         "runs one text per call, so that a text's vector does not depend on its batch).",
+    )
+    assess_partitions: Annotated[int, Field(ge=1)] | Literal["auto"] = Field(
+        default=1,
+        description="Parts the nightly scan's assess stage is cut into (one Airflow task "
+        "each, every part loads the model in its own worker): a number, or 'auto' (one per "
+        "CPU of the planning machine). Never more than the backlog over "
+        "assess_partition_min_posts.",
+    )
+    assess_partition_min_posts: int = Field(
+        default=1000, ge=1, description="Fewest pending posts worth a part of their own."
     )
 
     # --- review queue ----------------------------------------------------------------------
@@ -199,6 +227,58 @@ class Settings(BaseSettings):
     report_min_cell: int = Field(
         default=5, ge=1, description="Counts below this are shown as '<N' (small-cell suppression)."
     )
+
+    # --- alerts ----------------------------------------------------------------------------
+    alert_email: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated addresses told when a DAG run fails or the scan misses "
+        "its deadline (sent through smtp_url).",
+    )
+    smtp_url: str | None = Field(
+        default=None,
+        description="Mail server for alert_email: smtp://[user:password@]host[:port] "
+        "(STARTTLS when the server offers it), or smtps:// (TLS from the start).",
+    )
+    alert_from: str = Field(default="impartial@localhost", description="Sender of alert mail.")
+    alert_webhook: str | None = Field(
+        default=None,
+        description='URL that gets each alert as a JSON POST ({"text": ..., "details": {...}}).',
+    )
+    alert_timeout_s: float = Field(default=10.0, gt=0, description="Per alert delivery.")
+    scan_deadline: str | None = Field(
+        default=None,
+        description="HH:MM (scan_deadline_timezone) by which the day's scan must have "
+        "succeeded; checked hourly by the scan_deadline DAG. Unset: no check.",
+    )
+    scan_deadline_timezone: str = Field(default="America/Toronto")
+
+    @field_validator("alert_email", mode="before")
+    @classmethod
+    def _addresses(cls, value: object) -> object:
+        return (
+            [part.strip() for part in value.split(",") if part.strip()]
+            if isinstance(value, str)
+            else value
+        )
+
+    @field_validator("scan_deadline")
+    @classmethod
+    def _hh_mm(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        hours, _, minutes = value.partition(":")
+        if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+            raise ValueError(f"{value!r} is not a time of day as HH:MM, e.g. 06:00")
+        return f"{int(hours):02d}:{int(minutes):02d}"
+
+    @field_validator("smtp_url", "alert_webhook")
+    @classmethod
+    def _url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        schemes = ("smtp", "smtps") if info.field_name == "smtp_url" else ("http", "https")
+        if value and value.partition("://")[0] not in schemes:
+            expected = " or ".join(f"{scheme}://" for scheme in schemes)
+            raise ValueError(f"{value!r} does not start with {expected}")
+        return value or None
 
     @field_validator("login_ip_limit", "login_account_limit")
     @classmethod

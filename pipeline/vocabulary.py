@@ -68,9 +68,27 @@ class ErrorKind(StrEnum):
     TRANSIENT = "transient"
 
 
+class ScanStatus(StrEnum):
+    """Where a scan run stands: a stage's end while it runs (running, then ingested, assessed
+    and queued), how it ended, or interrupted (stopped by Ctrl-C, or found dead by the next
+    scan: its process gone or its lease expired)."""
+
+    RUNNING = "running"
+    INGESTED = "ingested"
+    ASSESSED = "assessed"
+    QUEUED = "queued"
+    SUCCESS = "success"
+    PARTIAL = "partial"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+
 PLATFORMS: tuple[str, ...] = tuple(Platform)
 ACCOUNT_KINDS: tuple[str, ...] = tuple(AccountKind)
 SENIORITY_BANDS: tuple[str, ...] = tuple(SeniorityBand)
 ROLES: tuple[str, ...] = tuple(Role)
 CATEGORIES: tuple[str, ...] = tuple(Category)
 DECISIONS: tuple[str, ...] = tuple(Decision)
+SCAN_STATUSES: tuple[str, ...] = tuple(ScanStatus)
+# a run holding the scan lease: at most one at a time (pipeline.jobs.scan_lease)
+ACTIVE_SCAN_STATUSES: tuple[str, ...] = ("running", "ingested", "assessed", "queued")

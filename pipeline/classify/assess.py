@@ -25,10 +25,11 @@ from pipeline.classify.embedding.cache import embed_cached, store_vectors, store
 from pipeline.classify.embedding.factory import get_embedder, get_fast_embedders
 from pipeline.classify.fast_path import build_cascade
 from pipeline.classify.guidance import Policy, load_policy
+from pipeline.classify.pending import any_pending, claim_batch
 from pipeline.classify.store import assessor_for, ensure_live_classifier
 from pipeline.config import get_settings
 from pipeline.db.engine import get_engine
-from pipeline.db.models import Account, Assessment, Classifier, Flag, Person, Post
+from pipeline.db.models import Assessment, Classifier, Flag, Post
 
 Progress = Callable[[int, int], None]
 
@@ -52,36 +53,6 @@ class AssessSummary:
         return asdict(self)
 
 
-def _pending(session: Session, classifier_ids: list[int], after_id: int, limit: int) -> list[Any]:
-    done = (
-        sa.select(sa.func.count())
-        .select_from(Assessment)
-        .where(
-            Assessment.post_id == Post.id,
-            Assessment.content_hash == Post.content_hash,
-            Assessment.classifier_id.in_(classifier_ids),
-        )
-        .scalar_subquery()
-    )
-    query = (
-        sa.select(
-            Post.id,
-            Post.text,
-            Post.content_hash,
-            Account.audience_size,
-            Person.seniority_band,
-            sa.func.coalesce(Person.org_unit, Account.org_unit),
-        )
-        .join(Account, Account.id == Post.account_id)
-        .outerjoin(Person, Person.id == Account.owner_id)
-        .where(Post.text.is_not(None), Post.text_purged_at.is_(None))
-        .where(done < len(classifier_ids), Post.id > after_id)
-        .order_by(Post.id)
-        .limit(limit)
-    )
-    return list(session.execute(query))
-
-
 def assess_pending(
     engine: sa.Engine | None = None,
     *,
@@ -92,9 +63,14 @@ def assess_pending(
     fast_path: str | None = None,
     screen: Embedder | None = None,
     cascade: Cascade | None = None,
+    id_range: tuple[int, int | None] = (0, None),
 ) -> AssessSummary:
     """Assess every post whose current text has no assessment by the live (and shadow)
     classifiers; flags only from the live one. Commits batch by batch.
+
+    ``id_range`` ``(after_id, upto_id)`` limits the work to the posts with ids in
+    ``(after_id, upto_id]`` (``None``: no upper bound). Each batch is claimed
+    (``pipeline.classify.pending``): posts another worker is assessing are left to it.
 
     ``fast_path`` (default ``Settings.fast_path``): "cascade" scores posts with a shallow
     ``screen`` and runs the full model (``embedder``; by default the fast path's models of
@@ -119,7 +95,8 @@ def assess_pending(
         session.commit()
         classifiers = [live, *shadows]
         ids = [c.id for c in classifiers]
-        if not _pending(session, ids, 0, 1):
+        after_id, upto_id = id_range
+        if not any_pending(session, ids, after_id, upto_id):
             return summary  # nothing to do: do not load the model
         embedder = embedder or get_embedder()
         calls_before = embedder.calls
@@ -133,12 +110,12 @@ def assess_pending(
         total = session.scalar(
             sa.select(sa.func.count()).select_from(Post).where(Post.text.is_not(None))
         )
-        last_id = 0
-        while True:
-            rows = _pending(session, ids, last_id, batch_size)
+        last_id: int | None = after_id
+        while last_id is not None:
+            rows, last_id = claim_batch(session, ids, last_id, batch_size, upto_id)
             if not rows:
-                break
-            last_id = rows[-1][0]
+                session.commit()  # releases what was locked
+                continue
             _assess_batch(
                 session,
                 rows,

@@ -52,8 +52,14 @@ def database_errors() -> Iterator[None]:
                 1,
             ) from None
         raise
-    except sa_exc.OperationalError as exc:
-        raise fail(f"cannot reach the database: {str(exc.orig).strip()}", 1) from None
+    except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
+        # one line: the driver's message goes on with hints over several lines
+        reason = (str(exc.orig).strip().splitlines() or ["no answer"])[0]
+        raise fail(
+            f"cannot reach the database: {reason}. Check that it runs and run the command "
+            "again (the embedded one is started again by the next command)",
+            1,
+        ) from None
 
 
 @contextmanager

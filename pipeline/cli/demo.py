@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import typer
@@ -20,8 +21,16 @@ from pipeline.cli.common import console, database_errors, fail, session
 from pipeline.config import get_settings
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from pipeline.demo.summary import ScanSummary
+    from pipeline.jobs.airflow_api import RunOutcome
     from pipeline.jobs.airflow_local import RunResult
+
+
+class AirflowMode(StrEnum):
+    test = "test"
+    real = "real"
 
 
 def demo(
@@ -29,18 +38,24 @@ def demo(
         True, "--serve/--no-serve", help="Serve the review UI after the scan (until Ctrl-C)."
     ),
     port: int = typer.Option(8000, "--port", help="Port of the review UI on 127.0.0.1."),
+    airflow: AirflowMode = typer.Option(
+        AirflowMode.test,
+        "--airflow",
+        help="'test': run the DAG in this process (dag.test(), SQLite metadata). 'real': "
+        "through a real scheduler ('impartial airflow up' if it is not running), triggered "
+        "through its REST API.",
+    ),
 ) -> None:
     """Seed a synthetic registry, run the nightly scan once through Airflow, serve the review UI.
 
     Uses the embedded PostgreSQL and local fake Mastodon, Bluesky and RSS servers: nothing
     leaves this machine. Safe to re-run: the registry is kept and nothing is ingested twice.
 
-    Example: impartial demo --no-serve
+    Example: impartial demo --no-serve --airflow real
     """
     from pipeline.db import migrate
     from pipeline.db.engine import get_owner_engine
     from pipeline.demo import dataset, platforms, seed, summary
-    from pipeline.jobs import airflow_local
 
     settings = get_settings()
     started = time.perf_counter()
@@ -57,11 +72,7 @@ def demo(
             f"{seeded.consents_recorded} consents added; {seeded.accounts_moved} moved to "
             f"this run's fake servers); {len(data.posts)} synthetic posts served"
         )
-        airflow_local.use_home(settings.data_dir / "airflow")
-        with console.status("preparing Airflow (SQLite metadata database)"):
-            airflow_local.migrate()
-        with console.status("running the nightly_scan DAG through Airflow (dag.test)"):
-            result = airflow_local.run_once("nightly_scan", retries=0)
+        result = _real_scan() if airflow is AirflowMode.real else _test_scan(settings.data_dir)
     with session() as uow:
         report = summary.summarize(uow.session)
         _print(report, result)
@@ -72,7 +83,33 @@ def demo(
         _serve(port)
 
 
-def _print(report: ScanSummary, result: RunResult) -> None:
+def _test_scan(data_dir: Path) -> RunResult:
+    from pipeline.jobs import airflow_local
+
+    airflow_local.use_home(data_dir / "airflow")
+    with console.status("preparing Airflow (SQLite metadata database)"):
+        airflow_local.migrate()
+    with console.status("running the nightly_scan DAG through Airflow (dag.test)"):
+        return airflow_local.run_once("nightly_scan", retries=0)
+
+
+def _real_scan() -> RunOutcome:
+    """Start Airflow unless it runs (only triggered runs: the fake platforms live as long as
+    this command), trigger the scan through the REST API and wait for it."""
+    from pipeline.cli import airflow as airflow_cli
+    from pipeline.jobs import airflow_stack
+
+    with airflow_cli.errors(), console.status("starting Airflow") as spinner:
+        stack = airflow_stack.up(schedule=False, log=lambda line: spinner.update(line))
+    console.print(
+        f"Airflow UI: {stack.url}  login admin / {stack.password()}  "
+        "(stop it with 'impartial airflow down')"
+    )
+    with airflow_cli.errors():
+        return airflow_cli.trigger_and_wait(stack.home, "nightly_scan", timeout_s=1800)
+
+
+def _print(report: ScanSummary, result: RunResult | RunOutcome) -> None:
     run = report.run
     console.print(
         f"\n[bold]nightly_scan[/]: Airflow run {escape(str(result.run_id))} ended "

@@ -1,7 +1,9 @@
 """``impartial scan``: fetch new public posts of every eligible account (the nightly scan).
 
 It runs ``pipeline.jobs.nightly_scan.run_all``, the nightly DAG's own steps in one process, so
-its ``scan_run`` row follows the same rule as a scan run by Airflow.
+its ``scan_run`` row follows the same rule as a scan run by Airflow. One scan runs at a time:
+while another one runs, this one exits with code 3 (or waits, with ``--wait``). Ctrl-C stops
+fetching at once, keeps what was stored, prints the summary and exits with code 130.
 """
 
 from __future__ import annotations
@@ -12,24 +14,32 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from pipeline.cli.common import console, database_errors
+from pipeline.cli.common import console, database_errors, fail
+
+SCAN_RUNNING = 3  # exit code: another scan holds the scan lease
+INTERRUPTED = 130  # exit code: stopped by Ctrl-C (128 + SIGINT)
 
 
 def scan(
     ingest_only: bool = typer.Option(
         False, "--ingest-only", help="Only fetch and store new posts; do not assess them."
     ),
+    wait: bool = typer.Option(
+        False, "--wait", help="If another scan is running, wait for it instead of exiting (3)."
+    ),
 ) -> None:
     """Fetch every eligible account's new public posts, then assess them and queue the flags.
 
     Only official accounts and personal accounts with consent in force are fetched; hosts are
     fetched in parallel within their rate limits. Prints what was fetched, skipped and failed,
-    and records the run (see 'impartial report scan_runs').
+    and records the run (see 'impartial report scan_runs'). One scan runs at a time: while
+    another runs (here or in Airflow) this exits with code 3, unless --wait. Ctrl-C stops
+    fetching at once, keeps what was stored and prints the summary (exit code 130).
 
     Example: impartial scan --ingest-only
     """
     # imported here so that 'impartial --help' does not load the classifier's libraries
-    from pipeline.jobs.nightly_scan import run_all
+    from pipeline.jobs.nightly_scan import ScanRunningError, run_all
 
     columns = (
         TextColumn("[bold]{task.description}[/]"),
@@ -47,18 +57,30 @@ def scan(
         def assessed(done: int, total: int) -> None:
             bar.update(assessing, completed=done, total=total, visible=True)
 
-        summary = run_all(
-            ingest_only=ingest_only,
-            log=bar.console.print,
-            fetched=fetched,
-            assessed_progress=assessed,
-        )
+        try:
+            summary = run_all(
+                ingest_only=ingest_only,
+                wait=wait,
+                log=bar.console.print,
+                fetched=fetched,
+                assessed_progress=assessed,
+            )
+        except ScanRunningError as exc:
+            raise fail(str(exc), SCAN_RUNNING) from None
+        except KeyboardInterrupt:
+            raise fail("stopped before fetching anything", INTERRUPTED) from None
     if not summary["accounts"]:
         console.print(
             "no eligible accounts: register accounts with 'impartial accounts add' and, for "
             "personal accounts, record consent with 'impartial consent grant'"
         )
     _print_summary(summary)
+    if summary["status"] == "interrupted":
+        console.print(
+            "stopped: what was fetched is stored; the next scan goes on from there "
+            f"(assessed {summary['assessed']} post(s))"
+        )
+        raise typer.Exit(INTERRUPTED)
     if ingest_only:
         return
     queued = summary["queued"]

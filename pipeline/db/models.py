@@ -37,6 +37,7 @@ from pipeline.vocabulary import (
     DECISIONS,
     PLATFORMS,
     ROLES,
+    SCAN_STATUSES,
     SENIORITY_BANDS,
 )
 
@@ -363,7 +364,7 @@ class AuditChain(Base):
 class ScanRun(Base):
     __tablename__ = "scan_run"
     __table_args__ = (
-        CheckConstraint("status IN ('running', 'success', 'partial', 'failed')", name="status"),
+        CheckConstraint(_in("status", SCAN_STATUSES), name="status"),
         Index(None, "started_at"),
     )
 
@@ -383,6 +384,8 @@ class ScanRun(Base):
     errors: Mapped[dict[str, Any]] = mapped_column(server_default=sql("'{}'::jsonb"))
     # accounts that could not be read: [{"account_id", "kind", "http_status", "reason"}]
     failures: Mapped[list[Any]] = mapped_column(server_default=sql("'[]'::jsonb"))
+    # the lease of a run in progress: renewed by the processes working for it
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class LegalHold(Base):

@@ -6,11 +6,15 @@ transaction together with the account's cursor (``pipeline.ingest.store``), afte
 that the account is still eligible: a consent withdrawn during the run stops storage for that
 account at once. Re-running never duplicates; changed text counts as an edit. An account that
 cannot be read keeps its failure, by kind (``pipeline.ingest.failures``), and the scan lists it.
+
+A ``stop`` event (set on Ctrl-C) ends fetching at once: it is checked before each account and
+after each stored batch, so what was fetched is kept and nothing more is asked for.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -55,11 +59,14 @@ def ingest_accounts(
     settings: Settings | None = None,
     progress: Progress | None = None,
     engine: sa.Engine | None = None,
+    stop: threading.Event | None = None,
 ) -> IngestSummary:
     """Fetch and store new posts of the given accounts that are eligible now.
 
-    ``progress`` is called with 1 after each account.
+    ``progress`` is called with 1 after each account; ``stop``, once set, ends fetching after
+    the batch in hand (the accounts not reached are left out of the summary).
     """
+    stop = stop or threading.Event()
     settings = settings or get_settings()
     engine = engine or get_engine(settings)
     wanted = set(account_ids)
@@ -74,12 +81,12 @@ def ingest_accounts(
     by_host: dict[tuple[str, str], list[AccountState]] = defaultdict(list)
     for state in states:
         by_host[(state.platform, state.host)].append(state)
-    if not by_host:
+    if not by_host or stop.is_set():
         return summary
     workers = min(settings.ingest_workers, len(by_host))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest") as pool:
         futures = [
-            pool.submit(_ingest_host, engine, settings, platform, host, group, progress)
+            pool.submit(_ingest_host, engine, settings, platform, host, group, progress, stop)
             for (platform, host), group in by_host.items()
         ]
         for future in futures:
@@ -122,6 +129,7 @@ def _ingest_host(
     host: str,
     states: list[AccountState],
     progress: Progress | None,
+    stop: threading.Event,
 ) -> IngestSummary:
     """One host's accounts in sequence; transient failures are tried once more at the end,
     permanent ones are not (``pipeline.ingest.failures``).
@@ -147,10 +155,12 @@ def _ingest_host(
         for last_pass in (False, True):
             retry: list[AccountState] = []
             for state in pending:
+                if stop.is_set():
+                    break
                 if down is not None:
                     finish(state, earlier.get(state.account_id, down))
                     continue
-                failure = _ingest_account(engine, settings, client, connector, state, summary)
+                failure = _ingest_account(engine, settings, client, connector, state, summary, stop)
                 unanswered = unanswered + 1 if failure and failure.unreachable else 0
                 if unanswered >= HOST_DOWN_AFTER:
                     down = host_down(_host_label(host), HOST_DOWN_AFTER)
@@ -159,7 +169,7 @@ def _ingest_host(
                 else:
                     earlier[state.account_id] = failure
                     retry.append(state)
-            if not retry:
+            if not retry or stop.is_set():
                 break
             with Session(engine) as session:  # resume from what was committed
                 pending = _states(session, [s.account_id for s in retry], settings)
@@ -199,12 +209,15 @@ def _ingest_account(
     connector: Any,
     state: AccountState,
     summary: IngestSummary,
+    stop: threading.Event,
 ) -> Failure | None:
     """Fetch and store one account; return its failure, or None."""
     try:
         for batch in connector.fetch(client, state):
             if not store_batch(engine, settings, state, batch, summary):
                 summary.skipped["consent_withdrawn"] += 1
+                return None
+            if stop.is_set():  # the next page waits for the next scan, from this cursor
                 return None
     except OptedOut:
         summary.skipped["opted_out"] += 1

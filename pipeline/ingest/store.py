@@ -130,6 +130,7 @@ def store_batch(
 ) -> bool:
     summary.skipped.update(batch.skipped)
     rows = _rows(state, batch, settings, summary)
+    inserted: list[bool] = []
     with Session(engine) as session:
         if not _still_eligible(session, state.account_id):
             return False
@@ -154,8 +155,6 @@ def store_batch(
                 ),
             ).returning(sa.literal_column("(xmax = 0)"))
             inserted = [flag for (flag,) in session.execute(stmt)]
-            summary.new_posts += sum(inserted)
-            summary.edits += len(inserted) - sum(inserted)
         values: dict[str, Any] = {
             "last_fetched_at": sa.func.now(),
             "last_status": batch.status,
@@ -183,6 +182,9 @@ def store_batch(
                 sa.update(Account).where(Account.id == state.account_id).values(**changes)
             )
         session.commit()
+    # counted once committed: a batch that fails to commit adds nothing
+    summary.new_posts += sum(inserted)
+    summary.edits += len(inserted) - sum(inserted)
     return True
 
 

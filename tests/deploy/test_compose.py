@@ -127,10 +127,34 @@ def test_every_secret_is_required_and_none_is_written_in_the_file() -> None:
 def test_image_is_official_airflow_with_cpu_torch_and_the_project() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert re.search(r"^ARG AIRFLOW_VERSION=3\.3\.\d+$", dockerfile, re.M)
-    assert "FROM apache/airflow:${AIRFLOW_VERSION}" in dockerfile
+    assert re.search(r"^ARG PYTHON_VERSION=3\.12$", dockerfile, re.M)
+    assert "FROM apache/airflow:${AIRFLOW_VERSION}-python${PYTHON_VERSION}" in dockerfile
     assert "torch==2.13.0" in dockerfile and "download.pytorch.org/whl/cpu" in dockerfile
     torch_at = dockerfile.index("torch==2.13.0")
-    assert torch_at < dockerfile.index("-e /opt/impartial"), "torch must come before the project"
+    assert torch_at < dockerfile.index('-e "/opt/impartial[celery]"'), "torch before the project"
+
+
+def test_image_installs_the_project_within_airflows_constraints() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    constraints = (
+        "https://raw.githubusercontent.com/apache/airflow/"
+        "constraints-${AIRFLOW_VERSION}/constraints-${PYTHON_VERSION}.txt"
+    )
+    assert f"ARG AIRFLOW_CONSTRAINTS={constraints}" in dockerfile
+    install = dockerfile[dockerfile.index('-e "/opt/impartial[celery]"') - 200 :]
+    assert '--constraint "${AIRFLOW_CONSTRAINTS}"' in install
+    assert '"apache-airflow==${AIRFLOW_VERSION}"' in install
+
+
+def test_the_celery_extra_pins_a_celery_the_workers_run_with() -> None:
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    celery = {re.split(r"[\[<>=]", spec, maxsplit=1)[0]: spec for spec in extras["celery"]}
+    assert "apache-airflow-providers-celery" in celery
+    assert celery["celery"].endswith(">=5.5,<5.7")  # 5.7.0 crashes the workers
 
 
 def test_airflow_has_its_own_database_and_login_not_the_superuser(compose: dict) -> None:
@@ -148,3 +172,62 @@ def test_airflow_has_its_own_database_and_login_not_the_superuser(compose: dict)
             "POSTGRES_PASSWORD}" in str(v) or "POSTGRES_PASSWORD:?" in str(v) for v in env.values()
         )
         assert holds == (name == "airflow-init"), name
+
+
+# What 'impartial airflow up' may set differently from the compose file, and why.
+LOCAL_DIFFERENCES = {
+    # the FAB provider is not in the project's virtualenv: Airflow's own simple auth manager
+    "AIRFLOW__CORE__AUTH_MANAGER",
+    # paths, addresses and secrets of this machine
+    "AIRFLOW__CORE__DAGS_FOLDER",
+    "AIRFLOW__CORE__EXECUTION_API_SERVER_URL",
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+    "AIRFLOW__CORE__FERNET_KEY",
+    "AIRFLOW__API__SECRET_KEY",
+    "AIRFLOW__API_AUTH__JWT_SECRET",
+}
+
+
+def test_the_local_airflow_runs_the_services_with_the_compose_files_commands_and_settings(
+    compose: dict, tmp_path: Path
+) -> None:
+    from pipeline.jobs import airflow_stack
+
+    for name, args in airflow_stack.SERVICES.items():
+        service = "airflow-apiserver" if name == "api-server" else f"airflow-{name}"
+        assert compose["services"][service]["command"] == " ".join(args), name
+    local = airflow_stack.environment(
+        tmp_path, port=8080, health_port=8974, database_url="postgresql+psycopg2:///airflow"
+    )
+    deployed = {
+        key: value
+        for key, value in compose["services"]["airflow-scheduler"]["environment"].items()
+        if key.startswith("AIRFLOW__") and not key.startswith("AIRFLOW__CELERY__")
+    }
+    missing = sorted(key for key in deployed if key not in local)
+    assert missing == []
+    for key, value in deployed.items():
+        if key in LOCAL_DIFFERENCES:
+            continue
+        expected = re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", str(value))  # a variable's default
+        assert local[key].lower() == expected.lower(), key
+    assert local["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://127.0.0.1:8080/execution/"
+    assert local["AIRFLOW__API__HOST"] == "127.0.0.1"
+
+
+def test_the_local_celery_workers_run_the_compose_files_worker_command_and_settings(
+    compose: dict,
+) -> None:
+    from pipeline.jobs import airflow_celery
+
+    command = compose["services"]["airflow-worker"]["command"]
+    for args, _ in airflow_celery.workers(2, 1).values():
+        assert " ".join(args[:2]) == command
+    deployed = {
+        key
+        for key in compose["services"]["airflow-worker"]["environment"]
+        if key.startswith("AIRFLOW__CELERY__")
+    }
+    local = airflow_celery.environment(6379, "postgresql+psycopg2:///airflow")
+    assert deployed and deployed <= set(local)
+    assert local["AIRFLOW__CELERY__RESULT_BACKEND"] == "db+postgresql+psycopg2:///airflow"

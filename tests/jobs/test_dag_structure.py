@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.vocabulary import PLATFORMS
 
-DAG_IDS = {"nightly_scan", "retention", "compliance_report"}
+DAG_IDS = {"nightly_scan", "retention", "compliance_report", "scan_deadline"}
 
 
 def test_every_dag_file_imports_without_errors(dagbag) -> None:
@@ -50,6 +50,7 @@ def test_schedules_are_nightly_daily_and_weekly(dagbag) -> None:
     assert dagbag.dags["nightly_scan"].timetable.expression == "0 2 * * *"
     assert dagbag.dags["retention"].timetable.expression == "30 3 * * *"
     assert dagbag.dags["compliance_report"].timetable.expression == "0 6 * * 1"
+    assert dagbag.dags["scan_deadline"].timetable.expression == "0 * * * *"  # hourly check
 
 
 def test_nightly_scan_runs_plan_ingest_assess_queue_summarize(dagbag) -> None:
@@ -57,6 +58,7 @@ def test_nightly_scan_runs_plan_ingest_assess_queue_summarize(dagbag) -> None:
     lanes = [(f"plan_{p}", f"ingest_{p}") for p in PLATFORMS]
     assert set(dag.task_ids) == {
         *(t for lane in lanes for t in lane),
+        "plan_assess",
         "assess",
         "queue",
         "summarize",
@@ -64,7 +66,8 @@ def test_nightly_scan_runs_plan_ingest_assess_queue_summarize(dagbag) -> None:
     }
     for plan, ingest in lanes:
         assert dag.task_dict[ingest].upstream_task_ids == {plan}
-    assert dag.task_dict["assess"].upstream_task_ids == {ingest for _, ingest in lanes}
+    assert dag.task_dict["plan_assess"].upstream_task_ids == {ingest for _, ingest in lanes}
+    assert dag.task_dict["assess"].upstream_task_ids == {"plan_assess"}
     assert dag.task_dict["queue"].upstream_task_ids == {"assess"}
     assert {"assess", "queue", *(i for _, i in lanes)} <= dag.task_dict[
         "summarize"
@@ -87,9 +90,27 @@ def test_ingest_is_mapped_over_shards_in_one_pool_per_platform(dagbag) -> None:
         assert set(ingest.partial_kwargs["op_kwargs"]) == {"run_key"}
 
 
+def test_assess_is_mapped_over_the_planned_partitions_and_the_queue_waits_for_all(
+    dagbag,
+) -> None:
+    from airflow.sdk.definitions.mappedoperator import MappedOperator
+
+    dag = dagbag.dags["nightly_scan"]
+    assess = dag.task_dict["assess"]
+    assert isinstance(assess, MappedOperator)
+    expanded = assess._get_specified_expand_input().value
+    assert set(expanded) == {"partition"}
+    assert expanded["partition"].operator.task_id == "plan_assess"
+    assert assess.trigger_rule == "all_success"  # a partition runs only on a finished plan
+    assert assess.multiple_outputs is False  # one XCom per partition
+    # every partition must succeed before flags are grouped
+    assert dag.task_dict["queue"].trigger_rule == "all_success"
+    assert dag.task_dict["queue"].upstream_task_ids == {"assess"}
+
+
 def test_a_failed_shard_does_not_stop_assessment_or_the_summary(dagbag) -> None:
     dag = dagbag.dags["nightly_scan"]
-    assert dag.task_dict["assess"].trigger_rule == "all_done"
+    assert dag.task_dict["plan_assess"].trigger_rule == "all_done"
     assert dag.task_dict["summarize"].trigger_rule == "all_done"
     assert dag.task_dict["queue"].trigger_rule == "all_success"
 
@@ -116,3 +137,54 @@ def test_platforms_of_the_dag_match_the_data_model() -> None:
     module = runpy.run_path(str(airflow_local.DAGS_FOLDER / "nightly_scan.py"))
     assert module["PLATFORMS"] == PLATFORMS
     assert set(airflow_local.POOLS) == {f"impartial_{p}" for p in PLATFORMS}
+
+
+@pytest.mark.parametrize("dag_id", sorted(DAG_IDS))
+def test_every_task_pushes_one_xcom_not_one_per_key(dagbag, dag_id: str) -> None:
+    for task in dagbag.dags[dag_id].tasks:
+        assert task.multiple_outputs is False, task.task_id
+
+
+@pytest.mark.parametrize("dag_id", sorted(DAG_IDS))
+def test_errors_a_retry_cannot_fix_fail_at_once_and_the_others_are_retried(
+    dagbag, dag_id: str
+) -> None:
+    import jinja2
+    import pydantic
+    from airflow.sdk import RetryAction
+    from sqlalchemy.exc import OperationalError
+
+    from pipeline.errors import InputError
+    from pipeline.jobs.nightly_scan import ShardFailedError
+    from pipeline.jobs.scan_lease import ScanRunningError
+
+    class Port(pydantic.BaseModel):
+        port: int
+
+    try:
+        Port(port="not a port")
+    except pydantic.ValidationError as exc:
+        bad_setting = exc
+    deterministic = [
+        InputError("a real run as of a future date is refused"),
+        bad_setting,
+        jinja2.UndefinedError("'data_interval_end' is undefined"),
+        ShardFailedError("shard mastodon http://down: all 3 accounts failed"),
+    ]
+    transient = [
+        OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused")),
+        ScanRunningError("nightly_scan/2026-03-09T07:00:00+00:00", None),
+        TimeoutError("read timed out"),
+    ]
+    for task in dagbag.dags[dag_id].tasks:
+        policy = task.retry_policy
+        for exc in deterministic:
+            assert policy.evaluate(exc, 1, 3).action == RetryAction.FAIL, (task.task_id, exc)
+        for exc in transient:
+            assert policy.evaluate(exc, 1, 3).action == RetryAction.DEFAULT, (task.task_id, exc)
+
+
+def test_a_failed_run_calls_the_failure_callback(dagbag) -> None:
+    for dag_id in ("nightly_scan", "retention", "compliance_report"):
+        callback = dagbag.dags[dag_id].on_failure_callback
+        assert callback is not None and callback.__name__ == "run_failed", dag_id

@@ -79,7 +79,13 @@ def test_nightly_scan_stores_assesses_and_queues_and_a_rerun_adds_nothing(
     assert counts(engine) == before  # same interval: same scan_run row, nothing new
     demo_world.expire_all()
     rerun = demo_world.scalar(sa.select(ScanRun))
-    assert (rerun.run_key, rerun.new_posts, rerun.assessed) == (run.run_key, 0, 0)
+    # the re-run added nothing to the interval's row: it keeps its first counts
+    assert (rerun.run_key, rerun.new_posts, rerun.assessed, rerun.flags_created) == (
+        run.run_key,
+        SCANNED_POSTS,
+        run.assessed,
+        len(flags),
+    )
     assert again.tasks["publish"] == ["skipped"]  # nothing assessed: no asset event
     assert asset_events() == events
 

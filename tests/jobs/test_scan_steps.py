@@ -62,16 +62,25 @@ def test_an_assessment_that_did_not_finish_makes_the_run_partial(db: Session) ->
     assert scan.summarize("k", SHARDS, ingested, None, None)["status"] == "partial"
 
 
-def test_summarizing_an_interval_again_rewrites_its_row(db: Session) -> None:
+def test_summarizing_an_interval_again_adds_to_its_row(db: Session) -> None:
     ingested = [[result("mastodon", "https://a.example")], [result("bluesky", "https://b.example")]]
     scan.summarize("nightly_scan/same", SHARDS, ingested, {"assessed": 6}, {})
     rerun = [
-        [result("mastodon", "https://a.example", new_posts=0)],
+        [result("mastodon", "https://a.example", new_posts=1)],
         [result("bluesky", "https://b.example", new_posts=0)],
     ]
-    scan.summarize("nightly_scan/same", SHARDS, rerun, {"assessed": 0}, {})
+    again = scan.summarize("nightly_scan/same", SHARDS, rerun, {"assessed": 1}, {})
     rows = db.scalars(sa.select(ScanRun)).all()
-    assert [(r.run_key, r.new_posts, r.assessed) for r in rows] == [("nightly_scan/same", 0, 0)]
+    # a cleared interval keeps its first counts and adds the re-run's
+    assert [(r.run_key, r.new_posts, r.assessed) for r in rows] == [("nightly_scan/same", 7, 7)]
+    assert (again["new_posts"], again["assessed"]) == (1, 1)  # what this run did
+
+
+def test_a_plan_task_without_a_result_is_not_a_successful_scan(db: Session) -> None:
+    ingested = [[result("mastodon", "https://a.example")], []]
+    planned = [SHARDS[0:1], None]  # the second platform's plan task failed
+    assert scan.summarize("k", planned, ingested, {"assessed": 3}, {})["status"] == "partial"
+    assert scan.summarize("k2", [None, None], [[], []], {"assessed": 0}, {})["status"] == "failed"
 
 
 def test_a_shard_failed_only_when_every_account_failed_and_nothing_came() -> None:

@@ -45,7 +45,9 @@ def store_vectors(
         for t, v in zip(texts, vectors, strict=True)
     }
     if rows:
-        session.execute(insert(Embedding).on_conflict_do_nothing(), list(rows.values()))
+        # in key order: two workers storing the same texts wait on each other, never deadlock
+        ordered = [rows[key] for key in sorted(rows)]
+        session.execute(insert(Embedding).on_conflict_do_nothing(), ordered)
 
 
 def embed_cached(session: Session, embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
