@@ -17,7 +17,13 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="IMPARTIAL_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="IMPARTIAL_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        # An empty variable is an unset one: docker-compose passes every setting as
+        # ${IMPARTIAL_X:-}, and an empty value there means "the default".
+        env_ignore_empty=True,
     )
 
     # --- storage ---------------------------------------------------------------------------

@@ -231,3 +231,35 @@ def test_the_local_celery_workers_run_the_compose_files_worker_command_and_setti
     local = airflow_celery.environment(6379, "postgresql+psycopg2:///airflow")
     assert deployed and deployed <= set(local)
     assert local["AIRFLOW__CELERY__RESULT_BACKEND"] == "db+postgresql+psycopg2:///airflow"
+
+
+# Settings that compose sets itself, or that only the local stack (`impartial airflow up`) uses.
+COMPOSE_MANAGED = {"database_url", "data_dir", "secret_key", "model"}
+LOCAL_STACK_ONLY = {"database_owner_url", "airflow_database_url", "airflow_port"}
+
+
+def test_every_setting_reaches_the_services_from_env(compose: dict) -> None:
+    from pipeline.config import Settings
+
+    env = compose["x-impartial-env"]
+    expected = {f"IMPARTIAL_{name.upper()}" for name in Settings.model_fields}
+    missing = expected - set(env) - {f"IMPARTIAL_{name.upper()}" for name in LOCAL_STACK_ONLY}
+    assert missing == set()
+    for name in set(Settings.model_fields) - COMPOSE_MANAGED - LOCAL_STACK_ONLY:
+        variable = f"IMPARTIAL_{name.upper()}"
+        assert env[variable] == f"${{{variable}:-}}", variable
+
+
+def test_a_setting_left_empty_by_compose_takes_its_default(
+    compose: dict, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from pipeline.config import Settings
+
+    monkeypatch.chdir(tmp_path)  # no .env here
+    for variable, value in compose["x-impartial-env"].items():
+        if value.endswith(":-}"):
+            monkeypatch.setenv(variable, "")
+    settings = Settings(secret_key="k" * 40)
+    defaults = Settings.model_construct()
+    for name in set(Settings.model_fields) - COMPOSE_MANAGED - LOCAL_STACK_ONLY:
+        assert getattr(settings, name) == getattr(defaults, name), name
