@@ -27,7 +27,6 @@ import argparse
 import json
 import logging
 import multiprocessing
-import random
 import sys
 import time
 from pathlib import Path
@@ -39,98 +38,22 @@ sys.path.remove(str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
+from benchmarks._fleet import PLATFORMS, Fleet, register
 from pipeline.config import Settings
 from pipeline.db import embedded, migrate
 from pipeline.db.models import Post
-from pipeline.fakes import FAULTS, FakeHost, fake_for
+from pipeline.fakes import FAULTS
 from pipeline.ingest.fetch import ingest_accounts
-from pipeline.registry.accounts import AccountSpec, add_account
 
 ACTOR = "benchmark:ingest"
-PLATFORMS = ("mastodon", "bluesky", "rss")
-WORDS = (
-    "budget",
-    "river",
-    "library",
-    "weekend",
-    "garden",
-    "concert",
-    "bridge",
-    "recipe",
-    "hiking",
-    "museum",
-    "coffee",
-    "station",
-    "festival",
-    "harbour",
-    "winter",
-    "project",
-)
-
-
-def text(rng: random.Random) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 30))).capitalize() + "."
-
-
-def platform_of(index: int, hosts: int) -> str:
-    """About 70% Mastodon hosts, the rest Bluesky AppViews and feed hosts."""
-    share = index / hosts
-    return "mastodon" if share < 0.7 else "bluesky" if share < 0.85 else "rss"
 
 
 # --- the fleet (child process) -------------------------------------------------------------
 
 
-class Fleet:
-    def __init__(self, args: argparse.Namespace) -> None:
-        self.rng = random.Random(args.seed)
-        self.hosts: list[tuple[FakeHost, list[dict[str, Any]]]] = []
-        for h in range(args.hosts):
-            server = fake_for(
-                platform_of(h, args.hosts),
-                seed=args.seed + h,
-                hang_s=args.read_timeout * 1.2,
-                slow_s=0.05,
-                storm_wait_s=0.05,
-            )
-            accounts = []
-            for a in range(args.accounts // args.hosts):
-                handle = server.add_account(f"h{h}a{a}")
-                posts = [
-                    server.add_post(handle, text(self.rng)) for _ in range(self.rng.randint(1, 4))
-                ]
-                if server.platform == "mastodon" and self.rng.random() < 0.1:
-                    server.add_post(handle, text(self.rng), visibility="unlisted")
-                    server.add_post(handle, text(self.rng), reblog=True)
-                accounts.append({"handle": handle, "posts": posts, "key": _key(server, handle)})
-            self.hosts.append((server, accounts))
-
-    def describe(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "platform": s.platform,
-                "base_url": s.base_url,
-                "handles": [a["handle"] for a in accounts],
-            }
-            for s, accounts in self.hosts
-        ]
-
-    def publish(self, share: float) -> dict[str, Any]:
-        """New posts (and some edits) for ``share`` of the accounts."""
-        edits, changed = 0, []
-        for h, (server, accounts) in enumerate(self.hosts):
-            for a, account in enumerate(accounts):
-                if self.rng.random() >= share:
-                    continue
-                changed.append((h, a))
-                for _ in range(self.rng.randint(1, 5)):
-                    account["posts"].append(server.add_post(account["handle"], text(self.rng)))
-                if server.platform in ("mastodon", "rss") and self.rng.random() < 0.2:
-                    server.edit_post(account["handle"], account["posts"][0], text(self.rng))
-                    edits += 1
-        return {"edits": edits, "changed": changed}
+class IngestFleet(Fleet):
+    """The shared fleet, with request limits and faults switched on for the timed pass."""
 
     def limit(self, limit: int, window: float, faults: float) -> None:
         for server, _ in self.hosts:
@@ -153,44 +76,25 @@ class Fleet:
         ]
 
 
-def _key(server: FakeHost, handle: str) -> str:
-    if server.platform == "mastodon":
-        return handle.split("@")[0]
-    return handle.rsplit("/", 1)[-1] if server.platform == "rss" else handle
-
-
 def serve_fleet(conn: Any, args: argparse.Namespace) -> None:
-    fleet = Fleet(args)
+    fleet = IngestFleet(
+        args.accounts,
+        args.hosts,
+        args.seed,
+        hang_s=args.read_timeout * 1.2,
+        slow_s=0.05,
+        storm_wait_s=0.05,
+    )
     conn.send(fleet.describe())
     while True:
         command, *params = conn.recv()
         if command == "stop":
             break
         conn.send(getattr(fleet, command)(*params))
-    for server, _ in fleet.hosts:
-        server.stop()
+    fleet.stop()
 
 
 # --- the scan (this process) ---------------------------------------------------------------
-
-
-def register(engine: sa.Engine, fleet: list[dict[str, Any]]) -> list[list[int]]:
-    ids = []
-    with Session(engine) as session:
-        for host in fleet:
-            host_ids = []
-            for handle in host["handles"]:
-                spec = AccountSpec(
-                    host["platform"],
-                    handle,
-                    "official",
-                    org_unit="Benchmark",
-                    host=None if host["platform"] == "rss" else host["base_url"],
-                )
-                host_ids.append(add_account(session, spec, actor=ACTOR).id)
-            ids.append(host_ids)
-        session.commit()
-    return ids
 
 
 def main() -> None:
@@ -221,7 +125,7 @@ def main() -> None:
         migrate.upgrade(engine)
         started = time.perf_counter()
         fleet = conn.recv()
-        host_ids = register(engine, fleet)
+        host_ids = register(engine, fleet, actor=ACTOR)
         ids = [i for group in host_ids for i in group]
         settings = Settings(
             database_url=url,

@@ -76,13 +76,14 @@ INSERT INTO assessment (id, post_id, classifier_id, content_hash, policy_version
 SELECT g, g, CASE WHEN at < :end - interval '200 days' THEN 1 ELSE 2 END, md5(g::text),
        'p1', '{}'::jsonb, random(), at FROM gen;
 INSERT INTO flag (id, post_id, assessment_id, category, content_hash, score, risk, is_sample,
-                  group_key, created_at, closed_at)
+                  sample_draw, group_key, created_at, closed_at)
 SELECT g, g, g,
        CASE WHEN g % 100 = 0 THEN 'none'
             WHEN account_id > 2000 THEN 'official_languages'
             ELSE (ARRAY['partisan', 'government_policy', 'vulgar', 'self_serving'])[1 + g % 4]
        END,
        md5(g::text), random(), random(), g % 100 = 0,
+       CASE WHEN g % 100 = 0 THEN 'random' END,
        CASE WHEN g % 5 < 2 THEN 'grp' || (g / 2) END,
        at,
        CASE WHEN at > :end - interval '14 days' AND g % 2 = 0 THEN NULL

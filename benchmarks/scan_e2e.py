@@ -32,7 +32,6 @@ import json
 import logging
 import multiprocessing
 import os
-import random
 import sys
 import tempfile
 import time
@@ -47,86 +46,22 @@ if str(Path(__file__).resolve().parent) in sys.path:
 if str(Path(__file__).resolve().parents[1]) not in sys.path:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-PLATFORMS = ("mastodon", "bluesky", "rss")
-WORDS = [
-    "budget",
-    "river",
-    "library",
-    "weekend",
-    "garden",
-    "concert",
-    "bridge",
-    "recipe",
-    "hiking",
-    "museum",
-    "coffee",
-    "station",
-    "festival",
-    "harbour",
-    "winter",
-    "project",
-    "team",
-    "report",
-]
-CONCERNS = (
-    "Vote for the opposition on election day, the government has failed us.",
-    "What a fucking idiot, shut up you clown.",
-    "Check out my new channel and please subscribe! Use my promo code for 20% off.",
-)
 # What a scan writes; the registry (people, accounts, consents, classifiers) stays.
 SCAN_OUTPUT = "post, assessment, flag, embedding, source_cursor, scan_run"
-
-
-def text(rng: random.Random) -> str:
-    if rng.random() < 0.1:
-        return f"{rng.choice(CONCERNS)} {rng.choice(WORDS)} {rng.randint(1, 10**6)}"
-    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 30))).capitalize() + "."
+ACTOR = "benchmark:scan_e2e"
 
 
 # --- the fleet (child process) -------------------------------------------------------------
 
 
 def serve_fleet(conn: Any, accounts: int, hosts: int, seed: int) -> None:
-    from pipeline.fakes import fake_for
+    from benchmarks._fleet import CONCERNS, WORDS, Fleet
 
-    rng = random.Random(seed)
-    servers, described = [], []
-    for h in range(hosts):
-        share = h / hosts
-        platform = "mastodon" if share < 0.7 else "bluesky" if share < 0.85 else "rss"
-        server = fake_for(platform, seed=seed + h)
-        handles = []
-        for a in range(accounts // hosts):
-            handle = server.add_account(f"h{h}a{a}")
-            for _ in range(rng.randint(1, 4)):
-                server.add_post(handle, text(rng))
-            handles.append(handle)
-        servers.append(server)
-        described.append({"platform": platform, "base_url": server.base_url, "handles": handles})
-    conn.send(described)
+    words = (*WORDS, "team", "report")
+    fleet = Fleet(accounts, hosts, seed, words=words, concerns=CONCERNS, extras=False)
+    conn.send(fleet.describe())
     conn.recv()  # stop
-    for server in servers:
-        server.stop()
-
-
-def register(engine: Any, fleet: list[dict[str, Any]]) -> int:
-    from sqlalchemy.orm import Session
-
-    from pipeline.registry.accounts import AccountSpec, add_account
-
-    with Session(engine) as session:
-        for host in fleet:
-            for handle in host["handles"]:
-                spec = AccountSpec(
-                    host["platform"],
-                    handle,
-                    "official",
-                    org_unit="Benchmark",
-                    host=None if host["platform"] == "rss" else host["base_url"],
-                )
-                add_account(session, spec, actor="benchmark:scan_e2e")
-        session.commit()
-    return sum(len(h["handles"]) for h in fleet)
+    fleet.stop()
 
 
 def empty(engine: Any, tables: str = SCAN_OUTPUT) -> None:
@@ -235,6 +170,7 @@ def main() -> None:
 
     import sqlalchemy as sa
 
+    from benchmarks._fleet import PLATFORMS, register
     from pipeline.config import get_settings
     from pipeline.db import embedded, migrate
     from pipeline.db.engine import reset_engines
@@ -263,7 +199,7 @@ def main() -> None:
         engine = sa.create_engine(url)
         migrate.upgrade(engine)
         fleet = conn.recv()
-        accounts = register(engine, fleet)
+        accounts = sum(len(ids) for ids in register(engine, fleet, actor=ACTOR))
         say(f"{accounts} accounts on {len(fleet)} fake hosts")
 
         inprocess_s, summary = in_process()

@@ -175,6 +175,13 @@ class Settings(BaseSettings):
     sample_personal: bool = Field(
         default=False, description="Also sample unflagged posts of personal accounts."
     )
+    sample_uncertain_share: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Part of the samples drawn among the unflagged posts closest below a "
+        "threshold; the rest are drawn at random, and only those estimate the miss rate.",
+    )
     secret_key: str | None = Field(
         default=None,
         description="Signs session cookies: at least 32 random bytes; the app refuses to "

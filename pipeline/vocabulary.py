@@ -59,6 +59,15 @@ class Decision(StrEnum):
     REOPEN = "reopen"
 
 
+class SampleDraw(StrEnum):
+    """How a quality sample was drawn: at random (the draw the miss-rate estimate uses, so it
+    stays unbiased) or among the unflagged posts closest below a threshold (where misses are
+    likeliest, and a reviewer's decision teaches the classifier most)."""
+
+    RANDOM = "random"
+    UNCERTAIN = "uncertain"
+
+
 class ErrorKind(StrEnum):
     """Why an account could not be read: asking again this scan may help (transient: a
     connection failure, a timeout, a 5xx or a 429) or cannot (permanent: not a feed, a 4xx,
@@ -89,6 +98,7 @@ SENIORITY_BANDS: tuple[str, ...] = tuple(SeniorityBand)
 ROLES: tuple[str, ...] = tuple(Role)
 CATEGORIES: tuple[str, ...] = tuple(Category)
 DECISIONS: tuple[str, ...] = tuple(Decision)
+SAMPLE_DRAWS: tuple[str, ...] = tuple(SampleDraw)
 SCAN_STATUSES: tuple[str, ...] = tuple(ScanStatus)
 # a run holding the scan lease: at most one at a time (pipeline.jobs.scan_lease)
 ACTIVE_SCAN_STATUSES: tuple[str, ...] = ("running", "ingested", "assessed", "queued")

@@ -294,6 +294,7 @@ class World:
         group: str | None = None,
         assessment: Assessment | None = None,
         score: float = 0.7,
+        draw: str = "random",
     ) -> Flag:
         return self._add(
             Flag(
@@ -303,6 +304,7 @@ class World:
                 score=score,
                 risk=score,
                 is_sample=sample,
+                sample_draw=draw if sample else None,
                 group_key=group,
                 closed_at=closed,
                 created_at=created or post.published_at,
@@ -318,14 +320,21 @@ class World:
         )
 
     def review(
-        self, flag: Flag, user: AppUser, decision: str, *, at: datetime, stage: str = "review"
+        self,
+        flag: Flag,
+        user: AppUser,
+        decision: str,
+        *,
+        at: datetime,
+        stage: str = "review",
+        clause: str | None = None,
     ) -> Review:
         return self._add(
             Review(
                 flag_id=flag.id,
                 reviewer_id=user.id,
                 decision=decision,
-                clause=flag.category,
+                clause=clause or flag.category,
                 rationale="reasoned",
                 created_at=at,
                 stage=stage,

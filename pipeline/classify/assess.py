@@ -68,14 +68,20 @@ def assess_pending(
     """Assess every post whose current text has no assessment by the live (and shadow)
     classifiers; flags only from the live one. Commits batch by batch.
 
+    Each classifier judges vectors of its own model (``Classifier.model_id``: the configured
+    model, or a fine-tuned one): the classifiers are grouped by model, and each batch is
+    embedded once per model (through the vector cache, keyed by model id).
+
     ``id_range`` ``(after_id, upto_id)`` limits the work to the posts with ids in
     ``(after_id, upto_id]`` (``None``: no upper bound). Each batch is claimed
     (``pipeline.classify.pending``): posts another worker is assessing are left to it.
 
-    ``fast_path`` (default ``Settings.fast_path``): "cascade" scores posts with a shallow
-    ``screen`` and runs the full model (``embedder``; by default the fast path's models of
-    ``get_fast_embedders``) only on posts the screen cannot settle (see ``pipeline.classify.core.cascade``);
-    a ``cascade`` already calibrated for the same classifiers may be passed in."""
+    ``embedder`` (and ``screen``) serve the classifiers of their model (or, when none has it,
+    the live classifier's); the others get theirs from ``pipeline.classify.embedding.factory``. ``fast_path`` (default ``Settings.fast_path``):
+    "cascade" scores posts with a shallow ``screen`` and runs the full model (by default the fast
+    path's models of ``get_fast_embedders``) only on posts the screen cannot settle (see
+    ``pipeline.classify.core.cascade``); a ``cascade`` already calibrated for the classifiers of
+    ``embedder``'s model may be passed in."""
 
     engine = engine or get_engine()
     settings = get_settings()
@@ -86,11 +92,8 @@ def assess_pending(
     # (and the fast path re-scores only a part of each).
     batch_size = batch_size or 512
     with Session(engine, expire_on_commit=False) as session:
-        if fast and embedder is None:
-            embedder, screen = get_fast_embedders()
-        # "model@bf16" and the like are the same model to a classifier version
-        model_id = embedder.model_id.split("@")[0] if embedder else settings.model
-        live = ensure_live_classifier(session, policy=policy, model_id=model_id)
+        given = _model_of(embedder) if embedder else None
+        live = ensure_live_classifier(session, policy=policy, model_id=given)
         shadows = list(session.scalars(sa.select(Classifier).where(Classifier.status == "shadow")))
         session.commit()
         classifiers = [live, *shadows]
@@ -98,15 +101,28 @@ def assess_pending(
         after_id, upto_id = id_range
         if not any_pending(session, ids, after_id, upto_id):
             return summary  # nothing to do: do not load the model
-        embedder = embedder or get_embedder()
-        calls_before = embedder.calls
-        assessors = {c.id: assessor_for(session, c, embedder, policy) for c in classifiers}
-        if fast and cascade is None:
-            if screen is None:
-                raise ValueError("the cascade needs a screen model")
-            cascade = build_cascade(session, assessors, policy, embedder, screen)
-        session.commit()
-        before = (cascade.kept, cascade.audited, cascade.disagreed) if fast and cascade else None
+        models = list(dict.fromkeys(c.model_id for c in classifiers))  # the live model first
+        # a given embedder serves its own model's classifiers, else the live one's
+        served = given if given in models else live.model_id
+        groups = []
+        for model_id in models:
+            members = [c for c in classifiers if c.model_id == model_id]
+            mine = embedder is not None and model_id == served
+            full, shallow = (embedder, screen) if mine else (None, None)
+            if full is None:
+                full, shallow = (
+                    get_fast_embedders(model_id) if fast else (get_embedder(model_id), None)
+                )
+            assessors = {c.id: assessor_for(session, c, full, policy) for c in members}
+            group_cascade = cascade if mine else None
+            if fast and group_cascade is None:
+                if shallow is None:
+                    raise ValueError("the cascade needs a screen model")
+                group_cascade = build_cascade(session, assessors, policy, full, shallow)
+            groups.append(_Group(members, assessors, full, group_cascade))
+            session.commit()
+        calls_before = [g.embedder.calls for g in groups]
+        before = [g.counts() for g in groups]
         total = session.scalar(
             sa.select(sa.func.count()).select_from(Post).where(Post.text.is_not(None))
         )
@@ -116,25 +132,22 @@ def assess_pending(
             if not rows:
                 session.commit()  # releases what was locked
                 continue
-            _assess_batch(
-                session,
-                rows,
-                classifiers,
-                assessors,
-                live.id,
-                policy,
-                embedder,
-                summary,
-                cascade if fast else None,
-            )
+            summary.posts += len(rows)
+            for group in groups:
+                _assess_batch(session, rows, group, live.id, policy, summary)
             session.commit()
             if progress:
                 progress(summary.posts, total or summary.posts)
-        summary.model_calls = embedder.calls - calls_before
-        if before is not None:
-            summary.screen_kept = cascade.kept - before[0]
-            summary.screen_audited = cascade.audited - before[1]
-            summary.screen_disagreed = cascade.disagreed - before[2]
+        summary.model_calls = sum(
+            g.embedder.calls - n for g, n in zip(groups, calls_before, strict=True)
+        )
+        if fast:
+            kept, audited, disagreed = (
+                sum(g.counts()[k] - b[k] for g, b in zip(groups, before, strict=True))
+                for k in range(3)
+            )
+            summary.screen_kept, summary.screen_audited = kept, audited
+            summary.screen_disagreed = disagreed
             log.info(
                 "fast path: %d of %d posts settled by the screen; of %d checked by the full "
                 "model too, %d flagged differently",
@@ -146,21 +159,38 @@ def assess_pending(
     return summary
 
 
+def _model_of(embedder: Embedder) -> str:
+    """The model id a classifier version names: "model@int8" and the like are the same model."""
+    return embedder.model_id.split("@")[0]
+
+
+@dataclass
+class _Group:
+    """The classifiers of one model, with that model's embedder (and fast-path cascade)."""
+
+    classifiers: list[Classifier]
+    assessors: dict[int, Assessor]
+    embedder: Embedder
+    cascade: Cascade | None
+
+    def counts(self) -> tuple[int, int, int]:
+        c = self.cascade
+        return (c.kept, c.audited, c.disagreed) if c is not None else (0, 0, 0)
+
+
 def _assess_batch(
     session: Session,
     rows: list[Any],
-    classifiers: list[Classifier],
-    assessors: dict[int, Assessor],
+    group: _Group,
     live_id: int,
     policy: Policy,
-    embedder: Embedder,
     summary: AssessSummary,
-    cascade: Cascade | None = None,
 ) -> None:
+    classifiers, assessors = group.classifiers, group.assessors
+    embedder, cascade = group.embedder, group.cascade
     texts = [policy.strip_disclaimers(r[1]) for r in rows]
     stripped = [t != (r[1] or "").strip() for t, r in zip(texts, rows, strict=True)]
     contexts = [Context(audience=r[3], seniority=r[4], org_unit=r[5]) for r in rows]
-    summary.posts += len(rows)
     judged: dict[int, list[Judgement]]
     if cascade is not None:
         stored = stored_vectors(session, embedder.model_id, [text_hash(t) for t in texts])

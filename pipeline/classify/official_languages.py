@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.audit import trail
 from pipeline.config import Settings, get_settings
-from pipeline.db.models import Embedding, Flag
+from pipeline.db.models import Classifier, Embedding, Flag
 
 OFFICIAL = ("en", "fr")
 MIN_PAIR_SCORE = 0.35
@@ -167,8 +167,19 @@ def is_multilingual(model: str) -> bool:
     return any(k in name for k in ("multilingual", "labse", "-m3", "xlm", "mstsb", "e5-base-multi"))
 
 
-def _vectors(session: Session, posts: list[OfficialPost], model: str) -> dict[str, np.ndarray]:
-    if not is_multilingual(model) or not posts:
+def _live_model(session: Session, settings: Settings) -> tuple[str, str]:
+    """The live version's model id (whose vectors the assess stage stored) and the model it
+    was made from (the same, unless fine-tuned)."""
+    live = session.scalar(select(Classifier).where(Classifier.status == "live"))
+    if live is None:
+        return settings.model, settings.model
+    return live.model_id, str((live.params or {}).get("base_model") or live.model_id)
+
+
+def _vectors(
+    session: Session, posts: list[OfficialPost], model: str, base: str
+) -> dict[str, np.ndarray]:
+    if not is_multilingual(base) or not posts:
         return {}
     rows = session.execute(
         select(Embedding.content_hash, Embedding.vector).where(
@@ -237,7 +248,8 @@ def check_official_languages(
         )
         for r in rows
     ]
-    matched, best = match(posts, window, _vectors(session, posts, settings.model))
+    model, base = _live_model(session, settings)
+    matched, best = match(posts, window, _vectors(session, posts, model, base))
     unpaired = [p for p in posts if p.id not in matched and due_from <= p.published_at < due_until]
     created = 0
     if unpaired:

@@ -21,18 +21,22 @@ from pipeline.vocabulary import SENIORITY_BANDS
 MAX_CHARS = 10_000
 
 
-def _assessor(session: Session | None, policy: Policy, embedder: Embedder) -> Assessor:
+def _live(session: Session | None) -> Classifier | None:
+    if session is None:
+        return None
+    return session.scalar(sa.select(Classifier).where(Classifier.status == "live"))
+
+
+def _assessor(live: Classifier | None, policy: Policy, embedder: Embedder) -> Assessor:
     # Exemplar vectors come straight from the model (not the cache) so nothing is written.
     index = exemplar_index(policy, embedder.model_id, embedder.encode)
     thresholds = {c: policy.threshold(c) for c in policy.categories}
     head, version = None, "shipped"
-    if session is not None:
-        live = session.scalar(sa.select(Classifier).where(Classifier.status == "live"))
-        if live is not None and live.model_id == embedder.model_id:
-            version = live.version
-            thresholds.update({k: float(v) for k, v in (live.thresholds or {}).items()})
-            if "head" in live.params:
-                head = Head.from_params(live.params["head"])
+    if live is not None and live.model_id == embedder.model_id:
+        version = live.version
+        thresholds.update({k: float(v) for k, v in (live.thresholds or {}).items()})
+        if "head" in live.params:
+            head = Head.from_params(live.params["head"])
     return Assessor(policy, index, thresholds, head, version)
 
 
@@ -49,8 +53,9 @@ def check_text(
 ) -> dict[str, Any]:
     """Categories, risk, explanation and the reasonable-person questions for a draft (JSON-able).
 
-    ``session`` (optional, only read) selects the live classifier; without it the shipped policy
-    is used. Nothing is stored.
+    ``session`` (optional, only read) selects the live classifier, which runs on its own model
+    (a fine-tuned version's is its own); without it the shipped policy is used. Nothing is
+    stored.
     """
     if not text or not text.strip():
         raise InputError("nothing to check: the text is empty")
@@ -61,8 +66,9 @@ def check_text(
     if audience is not None and audience < 0:
         raise InputError("audience must be zero or more")
     policy = policy or load_policy()
-    embedder = embedder or get_embedder()
-    assessor = _assessor(session, policy, embedder)
+    live = _live(session)
+    embedder = embedder or get_embedder(live.model_id if live is not None else None)
+    assessor = _assessor(live, policy, embedder)
     scored = policy.strip_disclaimers(text)
     vectors = embedder.encode([scored])
     context = Context(audience=audience, seniority=seniority, org_unit=org_unit)

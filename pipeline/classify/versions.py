@@ -14,13 +14,21 @@ from sqlalchemy.orm import Session
 from pipeline.audit import trail
 from pipeline.classify.core.assessor import Assessor
 from pipeline.classify.core.evaluate import metrics, predict_label
-from pipeline.classify.core.labeled import parse_mapping, read_labeled
+from pipeline.classify.core.labeled import (
+    NONE,
+    parse_mapping,
+    read_labeled,
+    read_training_rows,
+)
 from pipeline.classify.core.risk import Context
 from pipeline.classify.core.training import features_for, new_version, train_head
 from pipeline.classify.core.vectors import Embedder
+from pipeline.classify.embedding.base import fine_tuned_location, is_fine_tuned
 from pipeline.classify.embedding.cache import embed_cached
 from pipeline.classify.embedding.factory import get_embedder
-from pipeline.classify.guidance import load_policy
+from pipeline.classify.finetune.recipe import Recipe
+from pipeline.classify.finetune.register import register_fine_tuned
+from pipeline.classify.guidance import CATEGORY_NAMES, load_policy
 from pipeline.classify.store import assessor_for, ensure_live_classifier
 from pipeline.db.models import Assessment, Classifier, Flag, Post, Review
 from pipeline.errors import InputError
@@ -62,7 +70,7 @@ def _prepared(
 
 def train_version(
     session: Session,
-    path: Path | str,
+    paths: Sequence[Path | str] | Path | str,
     maps: Sequence[str] | None,
     *,
     activate: bool = False,
@@ -71,10 +79,33 @@ def train_version(
     embedder: Embedder | None = None,
     progress: Progress | None = None,
     actor: str = "system",
+    fine_tune: Recipe | bool = False,
 ) -> Classifier:
-    rows = read_labeled(path)
-    labels = [r["label"] for r in rows]
-    mapping = parse_mapping(maps, labels)
+    """Train a candidate version on one or more labeled files (``read_training_rows``).
+
+    Metrics: k-fold and, with rows from three or more sources, grouped by source (see
+    ``pipeline.classify.core.holdout``), per language, and what was trained on.
+
+    ``fine_tune`` (True or a ``Recipe``): fine-tune the model itself instead of fitting a head
+    on its frozen vectors (``pipeline.classify.finetune``); the version's model is then the
+    fine-tuned one, estimated on a held-out part."""
+    files = [paths] if isinstance(paths, str | Path) else list(paths)
+    data = read_training_rows(files, maps)
+    if fine_tune:
+        recipe = fine_tune if isinstance(fine_tune, Recipe) else Recipe()
+        row = register_fine_tuned(
+            session,
+            data,
+            recipe,
+            base_model=embedder.model_id if embedder else None,
+            target_precision=target_precision,
+            progress=progress,
+            actor=actor,
+        )
+        if activate:
+            set_status(session, row.version, "live", actor=actor)
+        return row
+    rows, labels, mapping = data.rows, data.labels, data.mapping
     embedder = embedder or get_embedder()
     policy = load_policy()
     base = assessor_for(
@@ -82,7 +113,16 @@ def train_version(
     )
     texts, vectors = _prepared(session, base, rows, embedder, progress)
     x = features_for(base, texts, vectors)
-    result = train_head(x, labels, mapping, texts=texts, target_precision=target_precision, c=c)
+    result = train_head(
+        x,
+        labels,
+        mapping,
+        texts=texts,
+        target_precision=target_precision,
+        c=c,
+        groups=data.sources,
+        langs=data.langs,
+    )
     thresholds = {cat: policy.threshold(cat) for cat in policy.categories}
     thresholds.update(result.thresholds)
     row = Classifier(
@@ -92,7 +132,12 @@ def train_version(
         status="candidate",
         params={"kind": "trained", "head": result.head.to_params(), "mapping": mapping},
         thresholds=thresholds,
-        metrics={**result.metrics, "trained_on": Path(path).name, "rows_trained": len(rows)},
+        metrics={
+            **result.metrics,
+            "trained_on": " + ".join(data.files),
+            "rows_trained": len(rows),
+            "training_data": data.summary(),
+        },
     )
     session.add(row)
     session.flush()
@@ -113,6 +158,8 @@ def train_version(
 def set_status(session: Session, version: str, status: str, *, actor: str = "system") -> Classifier:
     """Make a version live (the previous live one is retired) or shadow."""
     row = get_version(session, version)
+    if status in ("live", "shadow") and is_fine_tuned(row.model_id):
+        fine_tuned_location(row.model_id)  # a version that runs needs its model at hand
     if status == "live":
         for other in session.scalars(sa.select(Classifier).where(Classifier.status == "live")):
             if other.id != row.id:
@@ -160,15 +207,11 @@ def compare(session: Session, *, limit: int = 20) -> dict[str, Any]:
         .order_by(a_live.post_id)
     ).all()
 
-    def top(a: Assessment, thresholds: dict[str, float]) -> str:
-        over = [c for c, s in a.scores.items() if s >= thresholds.get(c, 1.01)]
-        return max(over, key=lambda c: a.scores[c]) if over else "none"
-
     lt = {**load_policy_thresholds(), **live.thresholds}
     st = {**load_policy_thresholds(), **shadow.thresholds}
     disagreements = []
     for a, b in pairs:
-        la, lb = top(a, lt), top(b, st)
+        la, lb = top_category(a.scores, lt), top_category(b.scores, st)
         if la != lb:
             disagreements.append(
                 {
@@ -188,6 +231,12 @@ def compare(session: Session, *, limit: int = 20) -> dict[str, Any]:
     }
 
 
+def top_category(scores: dict[str, float], thresholds: dict[str, float]) -> str:
+    """The highest-scoring category at or over its threshold, or ``none``."""
+    over = [c for c, s in scores.items() if s >= thresholds.get(c, 1.01)]
+    return max(over, key=lambda c: scores[c]) if over else "none"
+
+
 def load_policy_thresholds() -> dict[str, float]:
     policy = load_policy()
     return {c: policy.threshold(c) for c in policy.categories}
@@ -205,12 +254,13 @@ def evaluate_file(
     rows = read_labeled(path)
     labels = [r["label"] for r in rows]
     mapping = parse_mapping(maps, labels)
-    embedder = embedder or get_embedder()
     classifier = (
         get_version(session, version)
         if version
-        else ensure_live_classifier(session, model_id=embedder.model_id)
+        else ensure_live_classifier(session, model_id=embedder.model_id if embedder else None)
     )
+    # a version is judged on its own model's vectors (a fine-tuned version's are its own)
+    embedder = embedder or get_embedder(classifier.model_id)
     assessor = assessor_for(session, classifier, embedder)
     texts, vectors = _prepared(session, assessor, rows, embedder, progress)
     # Rows may carry context (audience, seniority); without it the factors are neutral.
@@ -231,30 +281,41 @@ def evaluate_file(
 
 
 def export_decisions(session: Session) -> list[dict[str, Any]]:
-    """Reviewer decisions as labeled rows (one per post): the highest-scoring category a
-    reviewer upheld (advise, refer, escalate), else ``none`` when reviewers found no concern.
-    The latest decision on each flag counts."""
+    """Reviewer decisions as labeled rows (one per post) for ``impartial train``.
+
+    Each flag's latest decision counts (none while a reopen is the latest: the flag awaits a
+    new one). A post's label is the category of its highest-scoring flag that a reviewer upheld
+    (advise, escalate or refer): the guidance clause the decision names, which is the flag's
+    category unless the reviewer named another, and for a quality sample the clause of concern
+    (a miss, the most useful row to learn from). Otherwise it is ``none``, when reviewers found
+    no concern. Official-language parity is about a missing translation, not the text: such
+    decisions are listed in ``decisions`` but never give the label, and a post with no other
+    decision is left out.
+    """
     latest = (
         sa.select(Review.flag_id, sa.func.max(Review.id).label("rid"))
-        .where(Review.decision != "reopen")
         .group_by(Review.flag_id)
         .subquery()
     )
     rows = session.execute(
-        sa.select(Post.id, Post.text, Post.lang, Flag.category, Flag.score, Review.decision)
+        sa.select(Post.id, Post.text, Post.lang, Flag.category, Review.decision, Review.clause)
         .join(latest, latest.c.flag_id == Flag.id)
         .join(Review, Review.id == latest.c.rid)
         .join(Post, Post.id == Flag.post_id)
-        .where(Post.text.is_not(None), Post.text_purged_at.is_(None))
-        .order_by(Post.id, Flag.score.desc())
+        .where(Post.text.is_not(None), Post.text_purged_at.is_(None), Review.decision != "reopen")
+        .order_by(Post.id, Flag.score.desc(), Flag.id)
     ).all()
     by_post: dict[int, dict[str, Any]] = {}
-    for post_id, text, lang, category, _score, decision in rows:
+    labeled: set[int] = set()
+    for post_id, text, lang, category, decision, clause in rows:
         item = by_post.setdefault(
             post_id,
-            {"id": f"post:{post_id}", "text": text, "label": "none", "lang": lang, "decisions": {}},
+            {"id": f"post:{post_id}", "text": text, "label": NONE, "lang": lang, "decisions": {}},
         )
         item["decisions"][category] = decision
-        if decision != "no_concern" and item["label"] == "none":
-            item["label"] = category
-    return list(by_post.values())
+        if category not in CATEGORY_NAMES and category != NONE:
+            continue  # official-language parity
+        labeled.add(post_id)
+        if decision != "no_concern" and item["label"] == NONE:
+            item["label"] = clause if clause in CATEGORY_NAMES else category
+    return [item for post_id, item in by_post.items() if post_id in labeled]

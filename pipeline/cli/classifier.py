@@ -12,30 +12,41 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from pipeline.audit.trail import cli_actor
 from pipeline.cli.common import console, database_errors, err, session
+from pipeline.cli.fine_tuning import fine_tune_summary
 from pipeline.errors import InputError
 from pipeline.vocabulary import SENIORITY_BANDS
 
 classifier_app = typer.Typer(
-    help="Classifier versions: list, activate, shadow, compare.", no_args_is_help=True
+    help="Classifier versions: list, activate, shadow, compare, card.", no_args_is_help=True
 )
 
 MAP_HELP = "LABEL=CATEGORY[,CATEGORY...] (repeatable); 'none' means no flag."
 
 
 @contextmanager
-def progress_bar(description: str, enabled: bool = True) -> Iterator:
+def progress_bar(description: str, enabled: bool = True, *, eta: bool = False) -> Iterator:
+    """A progress bar on stderr; ``eta`` adds the time spent and the time left (long work)."""
     if not enabled:
         yield None
         return
+    timing = (TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()) if eta else ()
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        *timing,
         console=err,
         transient=True,
     ) as bar:
@@ -57,8 +68,31 @@ def assess(
     console.print_json(data=summary.as_dict())
 
 
+def describe_estimates(m: dict) -> str:
+    """The k-fold and the grouped macro-F1 side by side, the grouped one to expect."""
+    kfold = f"macro-F1 {m['macro_f1']:.3f} ({m['folds']}-fold)"
+    grouped = m.get("grouped")
+    if grouped:
+        return (
+            f"{kfold}, {grouped['macro_f1']:.3f} grouped by source ({grouped['folds']} folds "
+            f"over {grouped['groups']} sources): expect the grouped figure on posts from elsewhere"
+        )
+    sources = len(m.get("training_data", {}).get("by_source", {}))
+    return (
+        f"{kfold}; no grouped estimate: the rows come from {sources} source(s), give rows a "
+        "'source' (3 or more) to hold whole sources out"
+    )
+
+
 def train(
-    file: Path = typer.Argument(..., help="JSONL with 'text' and 'label' per line."),
+    file: Path = typer.Argument(
+        ..., help="JSONL with 'text' and 'label' per line, e.g. from 'impartial export decisions'."
+    ),
+    also: list[Path] = typer.Option(
+        None,
+        "--also",
+        help="Another labeled file to train on with FILE (repeatable); --map applies to all.",
+    ),
     map_: list[str] = typer.Option(None, "--map", help=MAP_HELP),
     activate: bool = typer.Option(False, "--activate", help="Make the new version live."),
     target_precision: float = typer.Option(
@@ -69,31 +103,77 @@ def train(
         help="Thresholds take the best F1, raised until precision reaches this.",
     ),
     c: float = typer.Option(1.0, "--c", min=1e-4, help="Inverse regularization strength."),
+    fine_tune: bool = typer.Option(
+        False,
+        "--fine-tune",
+        help="Fine-tune the model itself (not only a head on its vectors); estimated on a "
+        "held-out part (see --hold-out). About 2.5 min per epoch per 2,500 rows on 2 CPU "
+        "cores; a GPU is used when PyTorch sees one.",
+    ),
+    hold_out: str = typer.Option(
+        "rows",
+        "--hold-out",
+        help="What the fine-tuned version is estimated and its thresholds picked on: 'rows' "
+        "(a stratified 15-20% of the rows) or 'sources' (whole sources, when the rows name 3 "
+        "or more: the pessimistic figure for sources unlike any trained on).",
+    ),
+    epochs: int = typer.Option(3, "--epochs", min=1, help="Passes over the rows (--fine-tune)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the split, the batches and the model."),
+    refit: bool = typer.Option(
+        False,
+        "--refit",
+        help="After the estimate, fine-tune again on all rows, keeping the held-out "
+        "thresholds (twice the time).",
+    ),
+    max_seq_length: int = typer.Option(
+        128, "--max-seq-length", min=8, max=512, help="Tokens read per post (--fine-tune)."
+    ),
 ) -> None:
     """Train a classifier version on labeled posts; prints the version alone on the last line.
 
-    Example: impartial train decisions.jsonl --map politics=partisan --map ok=none --activate
+    With --fine-tune the model is fine-tuned with a linear head; the version's model is the
+    fine-tuned one (kept in the model cache, reused by an identical run), and the estimate is
+    the held-out macro-F1, per language.
+
+    Reports the k-fold macro-F1 and, when the rows come from 3 or more sources, the one with
+    whole sources held out. Rows of 'impartial export decisions' train as they are (their labels
+    are categories or none) and count as one source.
+
+    Example: impartial train decisions.jsonl --also posts.jsonl --map offensive=vulgar
+    --map benign=none --activate
+
+    Example: impartial train posts.jsonl --map ... --fine-tune --epochs 3 --refit
     """
+    from pipeline.classify.finetune.recipe import Recipe
     from pipeline.classify.versions import train_version
 
-    with session() as uow, progress_bar("embedding") as progress:
+    recipe = Recipe(
+        epochs=epochs, seed=seed, refit=refit, max_seq_length=max_seq_length, hold_out=hold_out
+    )
+    bar = progress_bar("fine-tuning", eta=True) if fine_tune else progress_bar("embedding")
+    with session() as uow, bar as progress:
         row = train_version(
             uow.session,
-            file,
+            [file, *(also or [])],
             map_,
             activate=activate,
             target_precision=target_precision,
             c=c,
             progress=progress,
             actor=cli_actor(),
+            fine_tune=recipe if fine_tune else False,
         )
         uow.commit()
         m = row.metrics
-        err.print(
-            f"trained on {m['rows_trained']} rows: out-of-fold macro-F1 {m['macro_f1']:.3f} "
-            f"({m['folds']}-fold); status {row.status}; thresholds "
-            + ", ".join(f"{k}={v:.2f}" for k, v in row.thresholds.items())
-        )
+        if fine_tune:
+            for line in fine_tune_summary(row):
+                err.print(line, markup=False, highlight=False)
+        else:
+            err.print(
+                f"trained on {m['rows_trained']} rows: {describe_estimates(m)}; "
+                f"status {row.status}; thresholds "
+                + ", ".join(f"{k}={v:.2f}" for k, v in row.thresholds.items())
+            )
         version = row.version
     print(version)
 

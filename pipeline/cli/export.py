@@ -51,6 +51,9 @@ def export_decisions(
 ) -> None:
     """Write reviewer decisions as JSONL (text, label) for 'impartial train'.
 
+    A post's label is the category a reviewer upheld (advise, escalate, refer: the clause the
+    decision names) on its highest-scoring flag, else none when reviewers found no concern.
+
     Example: impartial export decisions -o decisions.jsonl
     """
     from pipeline.classify.versions import export_decisions as rows_of

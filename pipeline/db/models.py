@@ -37,6 +37,7 @@ from pipeline.vocabulary import (
     DECISIONS,
     PLATFORMS,
     ROLES,
+    SAMPLE_DRAWS,
     SCAN_STATUSES,
     SENIORITY_BANDS,
 )
@@ -237,6 +238,8 @@ class Flag(Base):
     __tablename__ = "flag"
     __table_args__ = (
         CheckConstraint(_in("category", (*CATEGORIES, "none")), name="category"),
+        CheckConstraint(_in("sample_draw", SAMPLE_DRAWS), name="sample_draw"),
+        CheckConstraint("is_sample = (sample_draw IS NOT NULL)", name="sample_has_draw"),
         UniqueConstraint("post_id", "category", "content_hash"),
         Index(None, "group_key"),
         Index(None, "claimed_by_id"),
@@ -256,6 +259,8 @@ class Flag(Base):
     score: Mapped[float] = mapped_column(Float)
     risk: Mapped[float] = mapped_column(Float)
     is_sample: Mapped[bool] = mapped_column(Boolean, server_default=sql("false"))
+    # a quality sample's draw (``SampleDraw``): only random ones estimate the miss rate
+    sample_draw: Mapped[str | None] = mapped_column(String(10))
     group_key: Mapped[str | None] = mapped_column(String(100))
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

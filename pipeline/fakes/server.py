@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import sys
 import threading
 import time
 from collections import Counter, deque
@@ -78,7 +79,7 @@ class FakeHost:
         self.by_account_clean: Counter[str] = Counter()  # really answered (no 429, no fault)
         self.hooks: list[Callable[[Request], None]] = []
         self.answers: list[tuple[Callable[[Request], bool], Callable[[Request], Reply]]] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server = _Server(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -221,6 +222,15 @@ class FakeHost:
     def wait(self, seconds: float) -> None:
         """Hold a response (slow and hanging faults); returns early when the server stops."""
         self._stopped.wait(seconds)
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-request (a killed scan) is not the fake's error: no
+        traceback for it."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 def _handler(fake: FakeHost) -> type[BaseHTTPRequestHandler]:

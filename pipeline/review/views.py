@@ -27,6 +27,8 @@ SIMILAR = text(
     """
     SELECT f.id, f.category, r.decision, r.clause, r.rationale, (e.vector <=> mine.vector) AS d
     FROM embedding mine
+    JOIN classifier live ON live.status = 'live'
+         AND split_part(mine.model_id, '@', 1) = live.model_id
     JOIN embedding e ON e.model_id = mine.model_id AND e.dim = mine.dim
     JOIN flag f ON f.content_hash = e.content_hash
     JOIN LATERAL (SELECT decision, clause, rationale FROM review
@@ -79,8 +81,9 @@ class FlagView:
 def similar_decided(
     session: Session, flag: Flag, viewer: AppUser, *, limit: int = 5
 ) -> list[dict[str, Any]]:
-    """The ``limit`` already-decided flags most similar to ``flag`` (pgvector cosine distance),
-    none of them about ``viewer``'s own posts."""
+    """The ``limit`` already-decided flags most similar to ``flag`` (pgvector cosine distance
+    between vectors of the live classifier's model, at any precision), none of them about
+    ``viewer``'s own posts."""
     rows = session.execute(
         SIMILAR,
         {

@@ -1,4 +1,5 @@
 -- Estimated miss rate: share of reviewed quality samples a reviewer found concerning (Wilson 95% CI).
+-- Only samples drawn at random count: the uncertain ones were picked for being near a threshold.
 WITH s AS (
     SELECT a.kind AS account_kind,
            CASE WHEN a.kind = 'personal' THEN a.owner_id END AS person,
@@ -7,7 +8,8 @@ WITH s AS (
     FROM flag f
     JOIN post p ON p.id = f.post_id
     JOIN account a ON a.id = p.account_id
-    WHERE f.is_sample AND f.created_at >= :date_from AND f.created_at < :date_to
+    WHERE f.is_sample AND f.sample_draw = 'random'
+      AND f.created_at >= :date_from AND f.created_at < :date_to
 ), t AS (
     SELECT coalesce(account_kind, 'all') AS account_kind,
            count(*) AS samples,

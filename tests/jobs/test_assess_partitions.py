@@ -178,7 +178,7 @@ def two_partitions(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Scans cut the assess stage in two, scored by the fake embedder (no model)."""
     monkeypatch.setenv("IMPARTIAL_ASSESS_PARTITIONS", "2")
     monkeypatch.setenv("IMPARTIAL_ASSESS_PARTITION_MIN_POSTS", "1")
-    monkeypatch.setattr(assess_module, "get_embedder", FakeEmbedder)
+    monkeypatch.setattr(assess_module, "get_embedder", lambda model_id=None: FakeEmbedder())
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()

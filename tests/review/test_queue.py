@@ -270,6 +270,7 @@ def test_similar_decided_flags_come_from_pgvector(db, make, clock) -> None:
 
 def test_samples_come_from_unflagged_official_posts_once(db, make, clock, monkeypatch) -> None:
     monkeypatch.setenv("IMPARTIAL_SAMPLE_RATE", "1.0")
+    monkeypatch.setenv("IMPARTIAL_SAMPLE_UNCERTAIN_SHARE", "0")  # every post drawn at random
     get_settings.cache_clear()
     try:
         official = make.account(kind="official", org_unit="Comms")

@@ -51,6 +51,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/reports"): REPORTS,
     ("GET", "/reports/{name}"): REPORTS,
     ("GET", "/reports/{name}.csv"): REPORTS,
+    ("GET", "/reports/model-cards/{version:path}"): REPORTS,
     ("GET", "/api/reports"): REPORTS,
     ("GET", "/api/reports/{name}"): REPORTS,
     ("GET", "/admin/users"): {"admin"},
@@ -106,6 +107,7 @@ def test_each_role_reaches_only_its_routes(role, db, make, browser, clock) -> No
             path.replace("{flag_id}", str(flag.id))
             .replace("{name}", "queue_backlog")
             .replace("{user_id}", str(target.id))
+            .replace("{version:path}", "live")
         )
         body = BODIES.get(path.rsplit("/", 1)[-1], {})
         if method == "GET":

@@ -66,6 +66,11 @@ class Features:
         return np.stack(cols, axis=1).astype(np.float32)
 
 
+def feature_width(policy: Policy) -> int:
+    """Columns of ``Features.matrix``: what a head reads after the embedding."""
+    return 3 * len(policy.categories) + 3
+
+
 def compute_features(
     vectors: np.ndarray, texts: list[str], policy: Policy, index: ExemplarIndex
 ) -> Features:

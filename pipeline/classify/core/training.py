@@ -17,7 +17,15 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from pipeline.classify.core.assessor import Assessor
-from pipeline.classify.core.evaluate import metrics, predict_label
+from pipeline.classify.core.evaluate import metrics
+from pipeline.classify.core.holdout import (
+    by_lang,
+    grouped_estimate,
+    label_order,
+    pick_thresholds,
+    predict_labels,
+    sklearn_fitter,
+)
 from pipeline.classify.core.scoring import Head, compute_features, hashed_text_features, head_input
 from pipeline.errors import InputError
 
@@ -28,25 +36,6 @@ class TrainResult:
     thresholds: dict[str, float]
     metrics: dict[str, Any]
     mapping: dict[str, list[str]]
-
-
-def _threshold(scores: np.ndarray, positive: np.ndarray, target: float) -> float:
-    """The threshold with the best F1, raised where needed until precision reaches
-    ``target`` (if it can)."""
-    order = np.argsort(-scores)
-    s, pos = scores[order], positive[order].astype(float)
-    tp = np.cumsum(pos)
-    k = np.arange(1, len(s) + 1)
-    precision = tp / k
-    recall = tp / max(pos.sum(), 1)
-    f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0)
-    best = int(np.argmax(f1))
-    if precision[best] < target:
-        ok = np.nonzero((precision >= target) & (k <= best + 1))[0]
-        if len(ok):
-            best = int(ok.max())
-    # never so low that noise is flagged, never so high that nothing is
-    return float(np.clip(s[best], 0.2, 0.95))
 
 
 def _width(x: np.ndarray, texts: Sequence[str] | None) -> int:
@@ -70,11 +59,17 @@ def train_head(
     c: float = 1.0,
     folds: int = 5,
     seed: int = 0,
+    groups: Sequence[str] | None = None,
+    langs: Sequence[str] | None = None,
 ) -> TrainResult:
     """Fit on all rows; thresholds and metrics come from out-of-fold predictions.
 
     With ``texts``, hashed word and character n-grams join the dense features (a
-    vocabulary-free bag of words that catches wording the sentence embedding smooths over)."""
+    vocabulary-free bag of words that catches wording the sentence embedding smooths over).
+    With ``groups`` (each row's source), ``metrics["grouped"]`` is the estimate with whole
+    sources held out (``holdout.grouped_estimate``; None under three sources); with ``langs``,
+    ``metrics["by_lang"]`` splits the k-fold figure by language. The top-level figures are the
+    k-fold ones, also under ``metrics["kfold"]``."""
     y = np.asarray(labels)
     classes, counts = np.unique(y, return_counts=True)
     if len(classes) < 2:
@@ -102,20 +97,28 @@ def train_head(
         categories={k: list(v) for k, v in mapping.items()},
         hash_coef=coef[:, dense:] if texts is not None else None,
     )
-    thresholds: dict[str, float] = {}
-    for j, label in enumerate(head.labels):
-        for cat in mapping.get(label, []):
-            t = _threshold(oof[:, j], y == label, target_precision)
-            thresholds[cat] = round(min(thresholds.get(cat, 1.0), t), 4)
-    predicted = []
-    for row in oof:
-        scores: dict[str, float] = {}
-        for j, label in enumerate(head.labels):
-            for cat in mapping.get(label, []):
-                scores[cat] = max(scores.get(cat, 0.0), float(row[j]))
-        predicted.append(predict_label(scores, thresholds, mapping))
-    found = metrics(list(y), predicted, sorted(mapping, key=lambda k: (not mapping[k], k)))
+    thresholds = pick_thresholds(oof, y, head.labels, mapping, target_precision)
+    predicted = predict_labels(oof, head.labels, thresholds, mapping)
+    order = label_order(mapping)
+    found = metrics(list(y), predicted, order)
     found.update({"folds": folds, "target_precision": target_precision, "c": c})
+    found["kfold"] = {k: v for k, v in found.items() if k not in ("target_precision", "c")}
+    if langs is not None:
+        found["by_lang"] = by_lang(list(y), predicted, langs, order)
+    grouped = None
+    if groups is not None:
+        grouped = grouped_estimate(
+            sklearn_fitter(model, design, y, head.labels),
+            y,
+            head.labels,
+            mapping,
+            groups,
+            target_precision=target_precision,
+            seed=seed,
+            langs=langs,
+        )
+    if grouped is not None:
+        found["grouped"] = grouped
     return TrainResult(head, thresholds, found, mapping)
 
 
@@ -124,11 +127,13 @@ def features_for(assessor: Assessor, texts: Sequence[str], vectors: np.ndarray) 
     return head_input(vectors, feats, assessor.policy)
 
 
-def new_version(result: TrainResult, policy_version: str, model_id: str) -> str:
+def new_version(
+    result: TrainResult, policy_version: str, model_id: str, *, prefix: str = "trained"
+) -> str:
     digest = hashlib.sha256(
         json.dumps(
             [result.head.to_params(), result.thresholds, policy_version, model_id],
             sort_keys=True,
         ).encode()
     ).hexdigest()[:10]
-    return f"trained-{datetime.now(UTC):%Y%m%d%H%M%S}-{digest}"
+    return f"{prefix}-{datetime.now(UTC):%Y%m%d%H%M%S}-{digest}"

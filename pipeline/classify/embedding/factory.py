@@ -1,5 +1,6 @@
-"""The one place that picks and loads models: the configured embedder, and the fast path's
-two-stage model; each loaded once per process.
+"""The one place that picks and loads models: a classifier version's embedder (the configured
+model, or a version's own, e.g. a fine-tuned one), and the fast path's two-stage model; each
+loaded once per process.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pipeline.classify.core.vectors import Embedder
+from pipeline.classify.embedding.base import model_cache
 from pipeline.classify.embedding.layered import LayeredModel
 from pipeline.classify.embedding.sentence_transformer import SentenceTransformerEmbedder
 from pipeline.config import get_settings
@@ -25,27 +27,30 @@ def _load_layered(model: str, layers: int, batch_size: int, precision: str, cach
     )
 
 
-def get_embedder() -> Embedder:
-    """The configured model (``Settings.model``), loaded once per process."""
+def get_embedder(model_id: str | None = None) -> Embedder:
+    """The model ``model_id`` (a classifier version's; by default the configured
+    ``Settings.model``), loaded once per process. A fine-tuned id (``ft-<key>``) loads from the
+    model cache."""
 
     settings = get_settings()
-    return _load(settings.model, settings.embed_batch_size)
+    return _load(model_id or settings.model, settings.embed_batch_size)
 
 
-def get_fast_embedders() -> tuple[Embedder, Embedder]:
-    """The fast path's models, loaded once per process: ``(full, screen)``.
+def get_fast_embedders(model_id: str | None = None) -> tuple[Embedder, Embedder]:
+    """The fast path's models of ``model_id`` (by default the configured model), loaded once
+    per process: ``(full, screen)``.
 
-    Both are one ``pipeline.classify.embedding.layered.LayeredModel`` of the configured model (in the precision
+    Both are one ``pipeline.classify.embedding.layered.LayeredModel`` of that model (in the precision
     of ``fast_path_precision``): ``screen`` runs its first ``fast_path_layers`` layers, and
     ``full`` finishes what the screen started for the posts that need it."""
 
     settings = get_settings()
     precision = settings.fast_path_precision
     model = _load_layered(
-        settings.model,
+        model_id or settings.model,
         settings.fast_path_layers,
         settings.fast_path_batch_size,
         "int8" if precision == "auto" else precision,
-        str(settings.model_cache or settings.data_dir / "models"),
+        str(model_cache()),
     )
     return model, model.screen
