@@ -3,6 +3,7 @@ nowhere and audited nowhere (the text never leaves this function)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +20,8 @@ from pipeline.errors import InputError
 from pipeline.vocabulary import SENIORITY_BANDS
 
 MAX_CHARS = 10_000
+
+log = logging.getLogger(__name__)
 
 
 def _live(session: Session | None) -> Classifier | None:
@@ -38,6 +41,18 @@ def _assessor(live: Classifier | None, policy: Policy, embedder: Embedder) -> As
         if "head" in live.params:
             head = Head.from_params(live.params["head"])
     return Assessor(policy, index, thresholds, head, version)
+
+
+def _embedder_for(live: Classifier | None) -> Embedder:
+    """The live version's model; the configured one (and so the shipped policy) when the live
+    version's model cannot be loaded here: a draft is still checked, never refused for that."""
+    if live is None:
+        return get_embedder()
+    try:
+        return get_embedder(live.model_id)
+    except (OSError, ValueError, InputError) as exc:
+        log.warning("self-check: the live model %s is not available here (%s)", live.model_id, exc)
+        return get_embedder()
 
 
 def check_text(
@@ -67,7 +82,7 @@ def check_text(
         raise InputError("audience must be zero or more")
     policy = policy or load_policy()
     live = _live(session)
-    embedder = embedder or get_embedder(live.model_id if live is not None else None)
+    embedder = embedder or _embedder_for(live)
     assessor = _assessor(live, policy, embedder)
     scored = policy.strip_disclaimers(text)
     vectors = embedder.encode([scored])

@@ -93,6 +93,8 @@ def train_version(
     data = read_training_rows(files, maps)
     if fine_tune:
         recipe = fine_tune if isinstance(fine_tune, Recipe) else Recipe()
+        # Reach the database before minutes of training: a missing schema fails now.
+        ensure_live_classifier(session, model_id=embedder.model_id if embedder else None)
         row = register_fine_tuned(
             session,
             data,
