@@ -27,13 +27,13 @@ from tests.jobs.scan_processes import (
 
 # ``impartial scan`` whose assessment never ends (no model is loaded): it says when it starts
 HANGING_ASSESSMENT = """
-import sys
+import threading
 from pipeline.classify import assess, store
 from pipeline.jobs import nightly_scan
 
 def hang(*args, **kwargs):
     print("assessing", flush=True)
-    sys.stdin.read()
+    threading.Event().wait()  # until killed (stdin may be at its end already under CI)
 
 # the scan imports the classifier's modules when it reaches the assess stage
 store.ensure_live_classifier = lambda session: None
