@@ -315,7 +315,10 @@ class EmployeeResponse(Base):
 
 class AppUser(Base):
     __tablename__ = "app_user"
-    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+    __table_args__ = (
+        CheckConstraint(_in("role", ROLES), name="role"),
+        CheckConstraint("lang IN ('en', 'fr')", name="lang"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
@@ -328,6 +331,7 @@ class AppUser(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, server_default=sql("0"))
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lang: Mapped[str | None] = mapped_column(String(2))  # the interface language they chose
     created_at: Mapped[datetime] = _now()
 
 

@@ -19,8 +19,9 @@ from pipeline.audit import trail
 from pipeline.config import Settings, get_settings
 from pipeline.errors import InputError
 from pipeline.review.errors import Conflict, NotAllowed, NotFound
+from pipeline.web import language
 from pipeline.web.body_limit import BodySizeLimit
-from pipeline.web.rendering import HERE, templates
+from pipeline.web.rendering import HERE, render
 from pipeline.web.routes import admin, api, auth, people, reports, review
 from pipeline.web.security import LoginNeeded, make_sessionmaker
 from pipeline.web.signing_key import signing_key
@@ -45,12 +46,7 @@ def _is_api(request: Request) -> bool:
 def _error(request: Request, status: int, message: str) -> Response:
     if _is_api(request):
         return JSONResponse({"detail": message}, status_code=status)
-    return templates.TemplateResponse(
-        request,
-        "error.html",
-        {"status": status, "message": message, "user": None},
-        status_code=status,
-    )
+    return render(request, "error.html", None, status_code=status, status=status, message=message)
 
 
 def _without_input(error: Any) -> dict[str, Any]:
@@ -164,7 +160,7 @@ def create_app(settings: Settings | None = None, *, https_only: bool | None = No
         fields = "; ".join(f"{p['loc'][-1]}: {p['msg']}" for p in problems if p["loc"])
         return _error(request, 422, f"the form was not valid ({fields}): correct it and resend")
 
-    for routes in (auth, review, people, admin, reports, api):
+    for routes in (language, auth, review, people, admin, reports, api):
         app.include_router(routes.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     return app

@@ -1,0 +1,1 @@
+"""The interface's message catalogues (gettext ``.po``); ``python -m pipeline.locale`` updates them."""
