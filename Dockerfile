@@ -2,6 +2,14 @@
 # Used by every Airflow service in docker-compose.yml and by the review web app.
 ARG AIRFLOW_VERSION=3.3.2
 ARG PYTHON_VERSION=3.12
+
+# The GC Design System's components and fonts (npm, package-lock.json): the review app serves
+# them itself, never from a CDN.
+FROM node:20-slim AS design-system
+WORKDIR /assets
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
 FROM apache/airflow:${AIRFLOW_VERSION}-python${PYTHON_VERSION}
 ARG AIRFLOW_VERSION
 ARG PYTHON_VERSION
@@ -20,6 +28,7 @@ COPY --chown=airflow:0 pyproject.toml README.md /opt/impartial/
 COPY --chown=airflow:0 pipeline /opt/impartial/pipeline
 COPY --chown=airflow:0 dags /opt/impartial/dags
 COPY --chown=airflow:0 sql /opt/impartial/sql
+COPY --from=design-system --chown=airflow:0 /assets/node_modules /opt/impartial/node_modules
 RUN pip install --no-cache-dir --constraint "${AIRFLOW_CONSTRAINTS}" \
         "apache-airflow==${AIRFLOW_VERSION}" -e "/opt/impartial[celery]"
 

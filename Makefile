@@ -4,10 +4,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 
 .PHONY: install browser redis demo test test-fast test-unit test-db test-model test-browser test-airflow lint format bench clean
 
-install: $(STAMP)
+install: $(STAMP) $(NODE_STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,6 +16,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet "torch==2.13.0"
 	$(PY) -m pip install --quiet -e ".[test,celery]"
 	touch $(STAMP)
+
+# The GC Design System's components and fonts, which the review app serves itself (never a
+# CDN), and axe-core for the browser tests' accessibility checks: exactly the lockfile's versions.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
 
 demo: install
 	$(VENV)/bin/impartial demo
@@ -59,4 +66,4 @@ format: install
 	$(VENV)/bin/ruff check --fix pipeline dags tests benchmarks
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache *.egg-info

@@ -7,12 +7,29 @@ Nothing else in the package reads ``os.environ``: every component takes what it 
 from __future__ import annotations
 
 import ipaddress
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_data_dir() -> Path:
+    """The data folder when ``IMPARTIAL_DATA_DIR`` is unset, the same from any working folder.
+
+    In a source checkout (the package installed editable, as ``make install`` does) it is the
+    checkout's ``.impartial``, so a command run from another folder finds the same database
+    instead of starting an empty one there; an installed package uses the user's data folder
+    (``$XDG_DATA_HOME/impartial``, by default ``~/.local/share/impartial``).
+    """
+    if (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "pipeline").is_dir():
+        return PROJECT_ROOT / ".impartial"
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "impartial"
 
 
 class Settings(BaseSettings):
@@ -39,7 +56,9 @@ class Settings(BaseSettings):
         "embedded server's superuser.",
     )
     data_dir: Path = Field(
-        default=Path(".impartial"), description="Folder for the embedded database and caches."
+        default_factory=default_data_dir,
+        description="Folder for the embedded database and caches; unset: the checkout's "
+        ".impartial (a source checkout) or ~/.local/share/impartial (an installed package).",
     )
     model_cache: Path | None = Field(
         default=None,
@@ -169,6 +188,23 @@ class Settings(BaseSettings):
 
     # --- review queue ----------------------------------------------------------------------
     lease_minutes: int = Field(default=15, ge=1, description="How long a claim holds a flag.")
+    timezone: str = Field(
+        default="America/Toronto",
+        description="Time zone (an IANA name) of the times pages and the CLI show; a browser "
+        "that runs the page's scripts shows them in its own.",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}: use an IANA name") from None
+        return value
+
     sample_rate: float = Field(
         default=0.01, ge=0, le=1, description="Share of unflagged assessed posts sampled."
     )
@@ -194,6 +230,14 @@ class Settings(BaseSettings):
         le=2,
         description="Cosine distance under which two posts of the "
         "same person and category are cross-posted copies (when embeddings exist).",
+    )
+    similar_max_distance: float = Field(
+        default=0.70,
+        ge=0,
+        le=2,
+        description="Cosine distance over which a decided flag is not shown among a flag's "
+        "similar decided flags. On dev.jsonl, pairs of posts closer than 0.70 share a label "
+        "two times in three (one in four by chance); from 0.85 on, no more often than chance.",
     )
     cookie_https_only: bool | None = Field(
         default=None,

@@ -40,9 +40,26 @@ LABELS: dict[str, str] = {
     "supervisor": N_("Supervisor"),
     "manager": N_("Manager"),
     "executive": N_("Executive"),
+    # context factors of a risk score
+    "audience": N_("Audience"),
+    "seniority": N_("Seniority"),
+    "relevance": N_("Relevance to work"),
+    "tone": N_("Tone"),
     # languages
     "en": N_("English"),
     "fr": N_("French"),
+    # a flag's status, a review's stage, an employee's response
+    "open": N_("Open"),
+    "claimed": N_("Claimed"),
+    "escalated": N_("Escalated"),
+    "closed": N_("Closed"),
+    "review": N_("Review"),
+    "comment": N_("Comment"),
+    "contest": N_("Contest"),
+    # the risk in words
+    "high_risk": N_("High risk"),
+    "medium_risk": N_("Medium risk"),
+    "low_risk": N_("Low risk"),
 }
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.db.models import (
@@ -142,7 +143,12 @@ class Factory:
     ) -> Flag:
         if post is None:
             post = self.post(account or self.account(self.person()), text or f"text {next(_seq)}")
-        assessment = self.assessment(post, risk=risk)
+        # a post over several thresholds: one assessment, one flag per category
+        assessment = self.db.scalar(
+            select(Assessment).where(
+                Assessment.post_id == post.id, Assessment.content_hash == post.content_hash
+            )
+        ) or self.assessment(post, risk=risk)
         flag = Flag(
             post_id=post.id,
             assessment_id=assessment.id,

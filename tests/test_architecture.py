@@ -15,7 +15,16 @@ import grimp
 
 ROOT = Path(__file__).resolve().parents[1]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
-SHARED_MODULES = {"__init__", "__main__", "clock", "config", "errors", "vocabulary"}
+SHARED_MODULES = {
+    "__init__",
+    "__main__",
+    "clock",
+    "config",
+    "errors",
+    "i18n",
+    "labels",
+    "vocabulary",
+}
 
 
 def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:

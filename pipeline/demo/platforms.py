@@ -2,7 +2,11 @@
 
 The fake servers listen on ephemeral ports, so the demo's accounts get a new host (and, for
 feeds, a new URL) on every run; the posts keep their ids, because the fakes number them in the
-order they are added.
+order they are added and date them a minute apart from the same start on every run (a Bluesky
+post's id is made from its time).
+
+The start is recent (a day before the demo's registry was first seeded): the reports' default
+window (the last 90 days) and the official-languages check (the last 7 days) see the posts.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 from pipeline.demo.dataset import Dataset
 from pipeline.fakes import FakePlatforms
@@ -25,13 +30,17 @@ class Address:
 
 
 @contextmanager
-def serve(dataset: Dataset) -> Iterator[dict[str, Address]]:
-    """Start the fake servers with every demo account and post; yield each account's address.
+def serve(dataset: Dataset, start: datetime | None = None) -> Iterator[dict[str, Address]]:
+    """Start the fake servers with every demo account and post, dated from ``start`` on (by
+    default the fakes' own fixed date); yield each account's address.
 
     Accounts that may not be scanned are served too: the registry, not the source, decides.
     """
 
     with FakePlatforms() as fakes:
+        for server in fakes.servers.values() if start is not None else ():
+            # the fakes' clock (each post is dated a minute after the one before) starts here
+            server._clock = start  # type: ignore[attr-defined]
         addresses = {}
         for account in dataset.accounts:
             options = (

@@ -1,4 +1,4 @@
-"""Seed the demo registry: people, accounts at the fakes' current addresses, consents, a login.
+"""Seed the demo registry: people, accounts at the fakes' current addresses, consents.
 
 Idempotent: what exists is kept (accounts are moved to the fakes' new ports), what is missing
 is added, and every change is audited like any other registry change.
@@ -6,23 +6,21 @@ is added, and every change is audited like any other registry change.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipeline import clock
 from pipeline.audit import trail
-from pipeline.db.models import Account, AppUser, Consent, Person
+from pipeline.db.models import Account, Consent, Person
 from pipeline.demo.dataset import Dataset, DemoAccount
 from pipeline.demo.platforms import Address
 from pipeline.registry import accounts, consent, handles, people
 
 ACTOR = "demo"
 EVIDENCE = "Demo: synthetic signed opt-in form"
-REVIEWER_EMAIL = "reviewer@demo.example"
 
 
 @dataclass
@@ -104,28 +102,14 @@ def _seed_account(
         result.accounts_moved += 1
 
 
-def reviewer_login(session: Session) -> tuple[str, str]:
-    """The demo reviewer's email and a fresh password (set anew on every run, ending the
-    sessions of the run before)."""
-    from argon2 import PasswordHasher
-
-    password = secrets.token_urlsafe(9)
-    user = session.scalar(select(AppUser).where(AppUser.email == REVIEWER_EMAIL))
-    if user is None:
-        user = AppUser(email=REVIEWER_EMAIL, role="reviewer", password_hash="")
-        session.add(user)
-    user.password_hash = PasswordHasher().hash(password)
-    user.active, user.failed_logins, user.locked_until = True, 0, None
-    # none of the demo's people: marked external, as 'users add --external' would
-    user.external = user.person_id is None
-    user.session_version = (user.session_version or 0) + 1  # the last run's sessions end
-    session.flush()
-    trail.record(
-        session,
-        "user.demo_password",
-        actor=ACTOR,
-        subject_type="app_user",
-        subject_id=user.id,
-        external=user.external,
+def posts_start(session: Session, dataset: Dataset) -> datetime:
+    """When the demo's posts begin: a day before its registry was first seeded (now, on the
+    first run), to the hour. The same on every run, so the posts keep their ids; recent, so
+    the reports' window and the official-languages check see them."""
+    first = session.scalar(
+        select(func.min(Person.created_at)).where(
+            Person.email.in_([p.email for p in dataset.people])
+        )
     )
-    return REVIEWER_EMAIL, password
+    start = (first or clock.now()) - timedelta(days=1)
+    return start.replace(minute=0, second=0, microsecond=0)

@@ -28,9 +28,10 @@ def _template_messages() -> Iterator[tuple[str, str]]:
     env = Environment(extensions=["jinja2.ext.i18n"])
     for path in sorted(TEMPLATES.glob("*.html")):
         for _line, _func, message in env.extract_translations(path.read_text(encoding="utf-8")):
-            for text in message if isinstance(message, tuple) else (message,):
-                if text:
-                    yield text, f"web/templates/{path.name}"
+            # a plural (ngettext) is one entry, under its singular
+            text = message[0] if isinstance(message, tuple) else message
+            if text:
+                yield text, f"web/templates/{path.name}"
 
 
 def _python_messages() -> Iterator[tuple[str, str]]:

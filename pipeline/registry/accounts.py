@@ -17,7 +17,7 @@ from pipeline.clock import now
 from pipeline.db.models import Account
 from pipeline.errors import InputError
 from pipeline.registry import handles
-from pipeline.registry.people import person_by_email
+from pipeline.registry.people import check_not_retired, person_by_email
 from pipeline.vocabulary import ACCOUNT_KINDS
 
 
@@ -39,7 +39,7 @@ def add_account(session: Session, spec: AccountSpec, *, actor: str) -> Account:
     kind = spec.kind.strip().lower()
     if kind not in ACCOUNT_KINDS:
         raise InputError(f"unknown account kind {spec.kind!r}: use official or personal")
-    owner = person_by_email(session, spec.owner) if spec.owner else None
+    owner = check_not_retired(person_by_email(session, spec.owner)) if spec.owner else None
     if kind == "personal" and owner is None:
         raise InputError("a personal account needs an owner: give the owner's email")
     org_unit = (spec.org_unit or "").strip() or (owner.org_unit if owner else None)

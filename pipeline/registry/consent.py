@@ -16,7 +16,7 @@ from pipeline.audit import trail
 from pipeline.clock import now
 from pipeline.db.models import Account, Consent
 from pipeline.errors import InputError
-from pipeline.registry.people import person_by_email
+from pipeline.registry.people import check_not_retired, person_by_email
 
 DEFAULT_PURPOSE = (
     "Review of public posts against the guidance on public servants' personal use of social "
@@ -35,7 +35,7 @@ def grant_consent(
     purpose: str = DEFAULT_PURPOSE,
     at: datetime | None = None,
 ) -> Consent:
-    person = person_by_email(session, email)
+    person = check_not_retired(person_by_email(session, email))
     granted_at = at or now()
     if not evidence.strip():
         raise InputError("consent needs evidence: say where the signed opt-in is kept")

@@ -1,4 +1,5 @@
-"""The review queue: intake, claims with leases, decisions, escalations, blind views.
+"""The review queue: intake, items claimed with leases, decisions (and their undo), escalations,
+blind views.
 
 The rules import no web framework; ``pipeline.web`` and the CLI are thin shells over them.
 """
@@ -11,14 +12,11 @@ from pipeline.review.employees import own_flags, respond
 from pipeline.review.errors import Conflict, NotAllowed, NotFound
 from pipeline.review.escalations import escalations
 from pipeline.review.intake import enqueue
+from pipeline.review.listings import my_claims, queue_stats
 from pipeline.review.reveals import reveal_identity
 from pipeline.review.status import STATUSES, flag_status, status_of, status_sql
-from pipeline.review.views import (
-    my_claims,
-    queue_stats,
-    similar_decided,
-    view_flag,
-)
+from pipeline.review.undo import undo_decision
+from pipeline.review.views import similar_decided, view_flag
 
 __all__ = [
     "STATUSES",
@@ -41,5 +39,6 @@ __all__ = [
     "similar_decided",
     "status_of",
     "status_sql",
+    "undo_decision",
     "view_flag",
 ]

@@ -12,6 +12,7 @@ from pipeline.clock import now
 from pipeline.db.models import AppUser, EmployeeResponse
 from pipeline.errors import InputError
 from pipeline.review.guards import audit_flag, get_flag, hidden, owner_of, require_role
+from pipeline.review.own_posts import employee_explanation
 from pipeline.review.status import status_of
 
 OWN_FLAGS = text(
@@ -37,7 +38,8 @@ MAX_RESPONSE_CHARS = 5000
 def own_flags(
     session: Session, user: AppUser, *, at: datetime | None = None
 ) -> list[dict[str, Any]]:
-    """Every flag about the employee's own posts, with its decisions and their responses."""
+    """Every flag about the employee's own posts, with its decisions and their responses
+    (the explanation without the policy's exemplars: ``own_posts.employee_explanation``)."""
     require_role(user, "employee")
     if user.person_id is None:
         return []
@@ -62,7 +64,7 @@ def own_flags(
                 "url": r["url"],
                 "platform": r["platform"],
                 "published_at": r["published_at"].isoformat(),
-                "explanation": r["explanation"] or {},
+                "explanation": employee_explanation(r["explanation"]),
                 "reviews": reviews,
                 "responses": r["responses"] or [],
             }

@@ -1,7 +1,9 @@
 """The queue status of a flag, derived by one rule from the flag and its reviews.
 
 ``flag.closed_at`` says whether the flag has left the reviewers' queue; only
-``decisions.record_decision`` writes it. The latest review says why it left:
+``decisions`` writes it (a decision, and the undo of one, which deletes its reviews and clears
+``closed_at`` again: an undone decision leaves nothing for the rule to read). The latest review
+says why it left:
 
 * ``closed_at`` is null -> ``claimed`` while a lease is running, else ``open``;
 * ``closed_at`` is set -> ``escalated`` when the latest review is an escalation, else ``closed``.

@@ -22,7 +22,7 @@ from pipeline.clock import now
 from pipeline.config import Settings, get_settings
 from pipeline.db.models import AppUser, Person
 from pipeline.errors import InputError
-from pipeline.registry.people import normalize_email, person_by_email
+from pipeline.registry.people import check_not_retired, normalize_email, person_by_email
 from pipeline.review.errors import NotFound
 from pipeline.review.passwords import DUMMY_HASH, hash_password, rehashed, verify_password
 from pipeline.vocabulary import ROLES, Role
@@ -281,13 +281,13 @@ def _person(
     if external is not None and not external.strip():
         raise InputError("--external needs a reason, e.g. --external 'agency contractor'")
     if person_email:
-        return person_by_email(session, person_email)
+        return check_not_retired(person_by_email(session, person_email))
     same = session.scalar(select(Person).where(Person.email == email))
     if same is not None and external:
         raise InputError(
             f"{email} is a registered person's email: this user is that person, not external"
         )
-    return same
+    return check_not_retired(same) if same is not None else None
 
 
 def _check_identity(role: str, person_id: int | None, external: bool) -> None:

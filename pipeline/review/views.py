@@ -1,6 +1,10 @@
-"""What people see: the blind view of a flag, similar past decisions, queue counts.
+"""What people see: the blind view of a review item (a post and its flags), similar past
+decisions.
 
-Reviewers see a pseudonym, org unit, seniority band, audience size and the post. The identity
+The view is of an item (``items``): any flag of a post shows the post once, with each of its
+flags the viewer may know (a reviewer: the ones they hold or decided; a lead: all) as one of
+its categories, and the history of every one of them. Reviewers see a pseudonym, org unit,
+seniority band, audience size and the post. The identity
 (name, email, handle, link of a personal account) is shown only to a lead, on an escalated
 flag, through ``reveals.reveal_identity``. The similar decided flags never include a flag about
 the viewer's own posts: seeing how one's own post was judged is a conflict of interest too.
@@ -9,7 +13,7 @@ the viewer's own posts: seeing how one's own post was judged is a conflict of in
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, text
@@ -17,35 +21,23 @@ from sqlalchemy.orm import Session
 
 from pipeline.clock import now
 from pipeline.db.models import Account, AppUser, Assessment, EmployeeResponse, Flag, Person, Post
+from pipeline.i18n import _, normalize
 from pipeline.review.claims import holds_claim
 from pipeline.review.duties import raised_by
 from pipeline.review.errors import Conflict
-from pipeline.review.guards import audit_flag, own_person_ids, require_role, visible_flag
+from pipeline.review.guards import audit_flag, require_role, visible_flag
+from pipeline.review.items import post_flags, risk_level
+from pipeline.review.similar import similar_decided
 from pipeline.review.status import flag_status
-
-SIMILAR = text(
-    """
-    SELECT f.id, f.category, r.decision, r.clause, r.rationale, (e.vector <=> mine.vector) AS d
-    FROM embedding mine
-    JOIN classifier live ON live.status = 'live'
-         AND split_part(mine.model_id, '@', 1) = live.model_id
-    JOIN embedding e ON e.model_id = mine.model_id AND e.dim = mine.dim
-    JOIN flag f ON f.content_hash = e.content_hash
-    JOIN LATERAL (SELECT decision, clause, rationale FROM review
-                  WHERE review.flag_id = f.id ORDER BY review.id DESC LIMIT 1) r ON true
-    WHERE mine.content_hash = :content_hash AND f.closed_at IS NOT NULL AND f.id <> :flag_id
-      AND (f.group_key IS DISTINCT FROM :group_key)
-      AND NOT EXISTS (
-          SELECT 1 FROM post p JOIN account a ON a.id = p.account_id
-          WHERE p.id = f.post_id AND a.owner_id = ANY(CAST(:own AS integer[])))
-    ORDER BY e.vector <=> mine.vector, f.id
-    LIMIT :limit
-    """
-)
 
 
 @dataclass
 class FlagView:
+    """A review item as its reader sees it. ``id``, ``category``, ``score`` and ``status`` are
+    the flag the item was opened by; ``risk`` is the item's (its riskiest flag's);
+    ``categories`` holds every flag of the item the viewer may know, each with its own score,
+    status and whether the viewer decides it now (``mine``)."""
+
     id: int
     category: str
     status: str
@@ -71,6 +63,11 @@ class FlagView:
     responses: list[dict[str, Any]] = field(default_factory=list)
     # the post's parts (pipeline.ingest.sources.parts); empty for posts stored before them
     parts: dict[str, Any] = field(default_factory=dict)
+    post_id: int = 0
+    # the post's language (en or fr: ours for official accounts, else the platform's tag)
+    lang: str | None = None
+    risk_level: str = "low_risk"
+    categories: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -78,80 +75,101 @@ class FlagView:
         return data
 
 
-def similar_decided(
-    session: Session, flag: Flag, viewer: AppUser, *, limit: int = 5
-) -> list[dict[str, Any]]:
-    """The ``limit`` already-decided flags most similar to ``flag`` (pgvector cosine distance
-    between vectors of the live classifier's model, at any precision), none of them about
-    ``viewer``'s own posts."""
+def may_view(session: Session, user: AppUser, flag: Flag, at: datetime) -> bool:
+    if user.role == "lead":
+        return True
+    if user.role == "reviewer":
+        return holds_claim(flag, user, at) or decided_by(session, user, flag)
+    return False
+
+
+def decided_by(session: Session, user: AppUser, flag: Flag) -> bool:
+    return bool(
+        session.scalar(
+            text("SELECT 1 FROM review WHERE flag_id = :f AND reviewer_id = :u LIMIT 1"),
+            {"f": flag.id, "u": user.id},
+        )
+    )
+
+
+def _group_size(session: Session, flag: Flag) -> int:
+    if not flag.group_key:
+        return 1
+    return session.scalar(
+        text("SELECT count(*) FROM flag WHERE group_key = :k AND (closed_at IS NULL) = :o"),
+        {"k": flag.group_key, "o": flag.closed_at is None},
+    )
+
+
+def _reviews(session: Session, flags: list[Flag]) -> list[dict[str, Any]]:
     rows = session.execute(
-        SIMILAR,
-        {
-            "content_hash": flag.content_hash,
-            "flag_id": flag.id,
-            "group_key": flag.group_key,
-            "own": own_person_ids(session, viewer),
-            "limit": limit,
-        },
+        text(
+            "SELECT r.stage, r.decision, r.clause, r.rationale, r.created_at, f.category, f.id "
+            "FROM review r JOIN flag f ON f.id = r.flag_id "
+            "WHERE r.flag_id = ANY(CAST(:ids AS bigint[])) ORDER BY r.id"
+        ),
+        {"ids": [f.id for f in flags]},
     ).all()
     return [
         {
-            "flag_id": r[0],
-            "category": r[1],
-            "decision": r[2],
-            "clause": r[3],
-            "rationale": r[4],
-            "distance": round(float(r[5]), 4),
+            "stage": r[0],
+            "decision": r[1],
+            "clause": r[2],
+            "rationale": r[3],
+            "at": r[4].isoformat(),
+            "category": r[5],
+            "flag_id": r[6],
         }
         for r in rows
     ]
 
 
-def may_view(session: Session, user: AppUser, flag: Flag, at: datetime) -> bool:
-    if user.role == "lead":
-        return True
-    if user.role == "reviewer":
-        return holds_claim(flag, user, at) or bool(
-            session.scalar(
-                text("SELECT 1 FROM review WHERE flag_id = :f AND reviewer_id = :u LIMIT 1"),
-                {"f": flag.id, "u": user.id},
-            )
-        )
-    return False
+def _item(session: Session, flag: Flag, user: AppUser, at: datetime) -> list[Flag]:
+    """The flags of ``flag``'s post the user may see in the item, riskiest first."""
+    return [
+        f
+        for f in post_flags(session, flag.post_id)
+        if f.id == flag.id or user.role == "lead" or may_view(session, user, f, at)
+    ]
 
 
 def view_flag(
     session: Session, flag_id: int, user: AppUser, *, at: datetime | None = None
 ) -> FlagView:
-    """The blind view of one flag for a reviewer or lead; audited as ``flag.view``."""
+    """The blind view of the item of ``flag_id`` for a reviewer or lead; audited as
+    ``flag.view`` (with the ids of the flags shown)."""
     require_role(user, "reviewer", "lead")
     at = now(at)
     flag = visible_flag(session, flag_id, user)
     if not may_view(session, user, flag, at):
-        raise Conflict(f"your lease on flag {flag_id} expired: claim the next flag instead")
+        raise Conflict(
+            _("your lease on flag %(id)s expired: claim the next item instead") % {"id": flag_id}
+        )
     post = session.get(Post, flag.post_id)
     account = session.get(Account, post.account_id)
     owner = session.get(Person, account.owner_id) if account.owner_id else None
     assessment = session.get(Assessment, flag.assessment_id) if flag.assessment_id else None
-    group_size = 1
-    if flag.group_key:
-        group_size = session.scalar(
-            text("SELECT count(*) FROM flag WHERE group_key = :k AND (closed_at IS NULL) = :o"),
-            {"k": flag.group_key, "o": flag.closed_at is None},
-        )
-    reviews = session.execute(
-        text(
-            "SELECT stage, decision, clause, rationale, created_at FROM review "
-            "WHERE flag_id = :f ORDER BY id"
-        ),
-        {"f": flag.id},
-    ).all()
+    item = _item(session, flag, user, at)
+    categories = [
+        {
+            "flag_id": f.id,
+            "category": f.category,
+            "score": f.score,
+            "risk": f.risk,
+            "is_sample": f.is_sample,
+            "status": flag_status(session, f, at),
+            "group_size": _group_size(session, f),
+            "mine": holds_claim(f, user, at),
+        }
+        for f in item
+    ]
+    risk = max(f.risk for f in item)
     view = FlagView(
         id=flag.id,
         category=flag.category,
         status=flag_status(session, flag, at),
         score=flag.score,
-        risk=flag.risk,
+        risk=risk,
         is_sample=flag.is_sample,
         pseudonym=owner.pseudonym if owner else f"official account ({account.org_unit})",
         org_unit=owner.org_unit if owner else account.org_unit,
@@ -166,29 +184,25 @@ def view_flag(
         url=post.url if account.kind == "official" else None,
         explanation=assessment.explanation if assessment else {},
         factors=assessment.factors if assessment else {},
-        group_size=group_size,
-        claimed_by_me=holds_claim(flag, user, at),
-        reviews=[
-            {
-                "stage": r[0],
-                "decision": r[1],
-                "clause": r[2],
-                "rationale": r[3],
-                "at": r[4].isoformat(),
-            }
-            for r in reviews
-        ],
+        group_size=max(c["group_size"] for c in categories if c["mine"] or c["flag_id"] == flag.id),
+        claimed_by_me=any(c["mine"] for c in categories),
+        reviews=_reviews(session, item),
         similar=similar_decided(session, flag, user),
         raised_by_me=user.role == "lead" and raised_by(session, user, flag),
+        post_id=post.id,
+        lang=normalize(post.lang_detected) or normalize(post.lang),
+        risk_level=risk_level(risk),
+        categories=categories,
     )
     if user.role == "lead":
-        view.responses = responses_for(session, flag.id)
+        view.responses = [r for f in item for r in responses_for(session, f.id)]
     audit_flag(
         session,
         "flag.view",
         user,
         flag.id,
         owner.id if owner else None,
+        flag_ids=[f.id for f in item],
     )
     return view
 
@@ -209,66 +223,3 @@ def responses_for(session: Session, flag_id: int) -> list[dict[str, Any]]:
         .order_by(EmployeeResponse.id)
     )
     return [{"kind": r.kind, "body": r.body, "at": r.created_at.isoformat()} for r in rows]
-
-
-AGE_BUCKETS = (("< 1 day", 1), ("1-3 days", 3), ("3-7 days", 7), ("> 7 days", None))
-
-
-def queue_stats(session: Session, *, at: datetime | None = None) -> dict[str, Any]:
-    """Queued flags by category and age, plus claimed and escalated counts."""
-    at = now(at)
-    rows = session.execute(
-        text(
-            """
-            SELECT category, CASE WHEN created_at > :d1 THEN 0 WHEN created_at > :d3 THEN 1
-                                  WHEN created_at > :d7 THEN 2 ELSE 3 END AS bucket,
-                   count(*), count(*) FILTER (WHERE claimed_by_id IS NOT NULL
-                                              AND lease_expires_at > :at)
-            FROM flag WHERE closed_at IS NULL GROUP BY 1, 2
-            """
-        ),
-        {
-            "at": at,
-            "d1": at - timedelta(days=1),
-            "d3": at - timedelta(days=3),
-            "d7": at - timedelta(days=7),
-        },
-    ).all()
-    by_category: dict[str, dict[str, int]] = {}
-    claimed = 0
-    for category, bucket, count, claimed_count in rows:
-        by_category.setdefault(category, {b[0]: 0 for b in AGE_BUCKETS})
-        by_category[category][AGE_BUCKETS[bucket][0]] += count
-        claimed += claimed_count
-    queued = sum(sum(v.values()) for v in by_category.values())
-    escalated = session.scalar(
-        text(
-            "SELECT count(*) FROM flag f WHERE f.closed_at IS NOT NULL AND (SELECT decision "
-            "FROM review r WHERE r.flag_id = f.id ORDER BY r.id DESC LIMIT 1) = 'escalate'"
-        )
-    )
-    return {
-        "queued": queued,
-        "claimed": claimed,
-        "escalated": escalated,
-        "by_category": by_category,
-        "age_buckets": [b[0] for b in AGE_BUCKETS],
-    }
-
-
-def my_claims(session: Session, user: AppUser, *, at: datetime | None = None) -> list[dict]:
-    at = now(at)
-    rows = session.execute(
-        select(Flag.id, Flag.category, Flag.risk, Flag.lease_expires_at)
-        .where(Flag.claimed_by_id == user.id, Flag.closed_at.is_(None), Flag.lease_expires_at > at)
-        .order_by(Flag.lease_expires_at)
-    ).all()
-    return [
-        {
-            "flag_id": r[0],
-            "category": r[1],
-            "risk": round(r[2], 3),
-            "lease_expires_at": r[3].isoformat(),
-        }
-        for r in rows
-    ]

@@ -6,20 +6,24 @@ middleware and how each error becomes a page or a JSON answer.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from pipeline import i18n
 from pipeline.audit import trail
 from pipeline.config import Settings, get_settings
 from pipeline.errors import InputError
+from pipeline.i18n import N_
 from pipeline.review.errors import Conflict, NotAllowed, NotFound
-from pipeline.web import language
+from pipeline.web import design_system, language
 from pipeline.web.body_limit import BodySizeLimit
 from pipeline.web.rendering import HERE, render
 from pipeline.web.routes import admin, api, auth, people, reports, review
@@ -27,11 +31,17 @@ from pipeline.web.security import LoginNeeded, make_sessionmaker
 from pipeline.web.signing_key import signing_key
 from pipeline.web.throttle import Limit, LoginThrottle
 
+# Scripts only from this site. Styles from this site, plus the one <style> the GC Design
+# System's loader adds to <head> (it hides components until they are drawn), which carries the
+# page's nonce (it reads <meta name="csp-nonce">); the components' own styles are constructed
+# stylesheets, which the policy does not govern. ``data:`` images: the design system's select
+# draws its arrow with one (an image runs nothing).
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'nonce-{nonce}'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
 SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
-        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-    ),
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
@@ -43,10 +53,19 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+# Starlette's own details, for addresses and methods no route answers, as a page says them
+ROUTING_MESSAGES = {
+    "Not Found": N_("There is no page at this address: check it, or go back to the start page."),
+    "Method Not Allowed": N_("This address does not answer that kind of request."),
+}
+
+
 def _error(request: Request, status: int, message: str) -> Response:
     if _is_api(request):
         return JSONResponse({"detail": message}, status_code=status)
-    return render(request, "error.html", None, status_code=status, status=status, message=message)
+    # in the page's language when the catalogue knows the message, else as it is
+    shown = i18n.gettext(ROUTING_MESSAGES.get(message, message), language.request_lang(request))
+    return render(request, "error.html", None, status_code=status, status=status, message=shown)
 
 
 def _without_input(error: Any) -> dict[str, Any]:
@@ -113,7 +132,10 @@ def create_app(settings: Settings | None = None, *, https_only: bool | None = No
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        # a fresh nonce per response: the pages write it in <meta name="csp-nonce">
+        request.state.csp_nonce = nonce = secrets.token_urlsafe(18)
         response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP.format(nonce=nonce))
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response
@@ -128,6 +150,7 @@ def create_app(settings: Settings | None = None, *, https_only: bool | None = No
             return JSONResponse({"detail": "sign in first (POST /login)"}, status_code=401)
         return RedirectResponse("/login", status_code=303)
 
+    # Starlette's own class: the routes' errors and the router's (no such path or method) alike
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 403:
@@ -162,5 +185,6 @@ def create_app(settings: Settings | None = None, *, https_only: bool | None = No
 
     for routes in (language, auth, review, people, admin, reports, api):
         app.include_router(routes.router)
+    design_system.mount(app)  # before /static, which would otherwise answer its paths
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     return app

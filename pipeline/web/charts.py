@@ -5,6 +5,12 @@ Output is a plain layout (shapes with attributes and text) that the template wri
 SVG, every value escaped by Jinja; no script, no inline style (the app's CSP forbids both).
 Small-cell suppressed values ("<5") and missing values are never plotted as numbers: they are
 marked as suppressed or left out.
+
+Read by everyone (WCAG 2.1 AA): each series has a colour with at least 3:1 contrast against the
+white background and against the series beside it (dark and mid tones alternate), and a
+pattern too (``PATTERNS``: stripes, dots, hatching; lines get dashes), so colour is never the
+only cue; stacked segments are parted by a white line. The "<5" marks are dark enough for text
+(at least 4.5:1). Titles, axis names and numbers follow the language in effect.
 """
 
 from __future__ import annotations
@@ -14,10 +20,31 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-WIDTH, HEIGHT = 760, 320
-LEFT, RIGHT, TOP, BOTTOM = 56, 12, 12, 84
+from pipeline import i18n
+
+WIDTH, HEIGHT = 760, 340
+LEFT, RIGHT, TOP, BOTTOM = 72, 12, 12, 112
 MAX_LABELS = 24
+LABEL_CHARS = 28  # a category's name under the axis, at most
 SUPPRESSED = "suppressed"
+SERIES = 8  # colours (s0..s7 in charts.css); a ninth series takes the first again
+# each series' fill: None (plain colour) or (the mark drawn in white over it, its rotation)
+PATTERNS: dict[str, tuple[str, int] | None] = {
+    "s0": None,
+    "s1": ("M0 0V8", 45),
+    "s2": ("M2 2h2v2h-2zM6 6h2v2h-2z", 0),
+    "s3": ("M0 0V8", -45),
+    "s4": ("M0 4H8", 0),
+    "s5": ("M0 0V8M0 4H8", 45),
+    "s6": ("M4 0V8", 0),
+    "s7": ("M0 0V8M4 2h2v2h-2z", 0),
+}
+KINDS = {
+    "bar": i18n.N_("Bar chart"),
+    "stacked-bar": i18n.N_("Stacked bar chart"),
+    "line": i18n.N_("Line chart"),
+    "interval": i18n.N_("Chart of estimates and their intervals"),
+}
 
 
 @dataclass
@@ -37,6 +64,10 @@ class Chart:
     legend: list[tuple[str, str]] = field(default_factory=list)  # (css class, series name)
     suppressed: int = 0
     description: str = ""
+    x_title: str = ""
+    y_title: str = ""
+    note: str = ""  # what the "<5" marks mean, when the chart has any
+    patterns: dict[str, tuple[str, int] | None] = field(default_factory=lambda: dict(PATTERNS))
 
 
 def value_of(raw: Any) -> float | str | None:
@@ -64,7 +95,11 @@ def nice_step(top: float, ticks: int = 4) -> float:
 
 
 def fmt(number: float) -> str:
-    return f"{number:,.0f}" if float(number).is_integer() else f"{number:,.1f}"
+    """A number as the language in effect writes it: 1,234.5 in English, 1 234,5 in French."""
+    text = f"{number:,.0f}" if float(number).is_integer() else f"{number:,.1f}"
+    if i18n.current() == "fr":
+        return text.replace(",", "\u202f").replace(".", ",")
+    return text
 
 
 class _Plot:
@@ -85,8 +120,50 @@ class _Plot:
         return round(self.x0 + self.band * (index + 0.5), 1)
 
 
-def _axes(plot: _Plot, labels: list[str]) -> list[Shape]:
+def _point(label: str, series: str, value: float) -> str:
+    """A drawn value's title: its category, its series and the number."""
+    return i18n.gettext("%(label)s · %(series)s: %(value)s") % {
+        "label": label,
+        "series": series,
+        "value": fmt(value),
+    }
+
+
+def _short(label: str, limit: int = LABEL_CHARS) -> str:
+    """A category's name cut to fit under the axis; the whole name is the label's title."""
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
+
+
+def _axes(plot: _Plot, labels: list[str], x_title: str, y_title: str) -> list[Shape]:
     shapes = []
+    if y_title:
+        x, y = 14, (plot.y0 + plot.y1) / 2
+        shapes.append(
+            Shape(
+                "text",
+                {
+                    "x": x,
+                    "y": y,
+                    "class": "axis-title",
+                    "text-anchor": "middle",
+                    "transform": f"rotate(-90 {x} {y})",
+                },
+                y_title,
+            )
+        )
+    if x_title:
+        shapes.append(
+            Shape(
+                "text",
+                {
+                    "x": (plot.x0 + plot.x1) / 2,
+                    "y": HEIGHT - 6,
+                    "class": "axis-title",
+                    "text-anchor": "middle",
+                },
+                x_title,
+            )
+        )
     ticks = round(plot.top / plot.step)
     for i in range(ticks + 1):
         value = plot.step * i
@@ -116,7 +193,8 @@ def _axes(plot: _Plot, labels: list[str]) -> list[Shape]:
                     "text-anchor": "end",
                     "transform": f"rotate(-35 {x} {y})",
                 },
-                str(label)[:24],
+                _short(str(label)),
+                title=str(label) if _short(str(label)) != str(label) else None,
             )
         )
     shapes.append(
@@ -130,12 +208,14 @@ def _marker(plot: _Plot, x: float, y: float, label: str, series: str) -> Shape:
         "text",
         {"x": x, "y": y, "class": SUPPRESSED, "text-anchor": "middle"},
         "<5",
-        f"{label} · {series}: suppressed (fewer than the minimum cell size)",
+        i18n.gettext("%(label)s · %(series)s: suppressed (fewer than the minimum cell size)")
+        % {"label": label, "series": series},
     )
 
 
-def build_chart(chart: dict[str, Any]) -> Chart | None:
-    """The layout of a report's chart, or None when the report is a table only."""
+def build_chart(chart: dict[str, Any], *, x_title: str = "", y_title: str = "") -> Chart | None:
+    """The layout of a report's chart, or None when the report is a table only; ``x_title``
+    and ``y_title`` name the axes (in the page's words)."""
     kind = chart.get("kind", "table")
     labels = [str(label) for label in chart.get("labels", [])]
     series = [(str(s["name"]), [value_of(v) for v in s["values"]]) for s in chart.get("series", [])]
@@ -151,14 +231,27 @@ def build_chart(chart: dict[str, Any]) -> Chart | None:
     else:
         top = max(numbers, default=0)
     plot = _Plot(len(labels), top if top > 0 else 1)
-    out = Chart(kind, shapes=_axes(plot, labels))
-    out.legend = [(f"s{i % 8}", name) for i, (name, _) in enumerate(series)]
+    out = Chart(kind, shapes=_axes(plot, labels, x_title, y_title))
+    out.x_title, out.y_title = x_title, y_title
+    out.legend = [(f"s{i % SERIES}", name) for i, (name, _) in enumerate(series)]
     draw = {"bar": _bars, "stacked-bar": _stacked, "line": _lines, "interval": _intervals}
     draw.get(kind, _bars)(plot, labels, series, out)
-    out.description = (
-        f"{kind} chart of {', '.join(name for name, _ in series)} "
-        f"over {len(labels)} {'category' if len(labels) == 1 else 'categories'}"
-    )
+    out.description = i18n.ngettext(
+        "%(kind)s of %(series)s over %(n)s category",
+        "%(kind)s of %(series)s over %(n)s categories",
+        len(labels),
+    ) % {
+        "kind": i18n.gettext(KINDS.get(kind, KINDS["bar"])),
+        "series": ", ".join(name for name, _ in series),
+        "n": len(labels),
+    }
+    if out.suppressed:
+        out.note = i18n.ngettext(
+            "<5 marks %(num)s value withheld (fewer people than the minimum cell size): not drawn.",
+            "<5 marks %(num)s values withheld (fewer people than the minimum cell size): "
+            "not drawn.",
+            out.suppressed,
+        ) % {"num": out.suppressed}
     return out
 
 
@@ -183,9 +276,9 @@ def _bars(plot: _Plot, labels: list[str], series: Series, out: Chart) -> None:
                             "y": y,
                             "width": round(width, 1),
                             "height": round(plot.y0 - y, 1),
-                            "class": f"bar s{s % 8}",
+                            "class": f"bar s{s % SERIES}",
                         },
-                        title=f"{labels[i]} · {name}: {fmt(value)}",
+                        title=_point(labels[i], name, value),
                     )
                 )
 
@@ -209,9 +302,9 @@ def _stacked(plot: _Plot, labels: list[str], series: Series, out: Chart) -> None
                             "y": y_top,
                             "width": width,
                             "height": round(y_base - y_top, 1),
-                            "class": f"bar s{s % 8}",
+                            "class": f"bar s{s % SERIES}",
                         },
-                        title=f"{label} · {name}: {fmt(value)}",
+                        title=_point(label, name, value),
                     )
                 )
                 base += value
@@ -232,14 +325,14 @@ def _lines(plot: _Plot, labels: list[str], series: Series, out: Chart) -> None:
                 out.shapes.append(
                     Shape(
                         "circle",
-                        {"cx": x, "cy": y, "r": 3, "class": f"dot s{s % 8}"},
-                        title=f"{labels[i]} · {name}: {fmt(value)}",
+                        {"cx": x, "cy": y, "r": 3, "class": f"dot s{s % SERIES}"},
+                        title=_point(labels[i], name, value),
                     )
                 )
                 continue
             if len(run) > 1:  # a gap (missing or suppressed) breaks the line
                 out.shapes.append(
-                    Shape("polyline", {"points": " ".join(run), "class": f"line s{s % 8}"})
+                    Shape("polyline", {"points": " ".join(run), "class": f"line s{s % SERIES}"})
                 )
             run = []
             if value == SUPPRESSED:
@@ -264,7 +357,8 @@ def _intervals(plot: _Plot, labels: list[str], series: Series, out: Chart) -> No
                         "y2": plot.y(high[i]),
                         "class": "whisker",
                     },
-                    title=f"{labels[i]}: {fmt(low[i])} to {fmt(high[i])}",
+                    title=i18n.gettext("%(label)s: %(low)s to %(high)s")
+                    % {"label": labels[i], "low": fmt(low[i]), "high": fmt(high[i])},
                 )
             )
         if isinstance(value, float):
@@ -272,7 +366,7 @@ def _intervals(plot: _Plot, labels: list[str], series: Series, out: Chart) -> No
                 Shape(
                     "circle",
                     {"cx": x, "cy": plot.y(value), "r": 4, "class": "dot s0"},
-                    title=f"{labels[i]} · {name}: {fmt(value)}",
+                    title=_point(labels[i], name, value),
                 )
             )
         elif value == SUPPRESSED:

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session, sessionmaker
 
+from pipeline.audit.search import until
 from pipeline.clock import instant
 from pipeline.db.models import AppUser
 from pipeline.errors import InputError
@@ -127,26 +128,46 @@ def read_report(
 
 @dataclass
 class AuditQuery:
-    """The audit search's query parameters, shared by the page, its CSV export and the API."""
+    """The audit search's query parameters, shared by the page, its CSV export and the API.
+
+    They arrive as text, as a form sends them: an empty field means "any", the ``to`` day is
+    included whole (``audit.search.until``), and a value that is not a number or a date gets a
+    400 that says what to send."""
 
     action: str | None = None
     actor: str | None = None
     subject_type: str | None = None
     subject_id: str | None = None
-    person_id: int | None = None
+    person_id: str | None = None
     date_from: str | None = None
     date_to: str | None = None
 
     def filters(self) -> dict[str, Any]:
         return {
-            "action": self.action or None,
-            "actor": self.actor or None,
-            "subject_type": self.subject_type or None,
-            "subject_id": self.subject_id or None,
-            "person_id": self.person_id,
+            "action": (self.action or "").strip() or None,
+            "actor": (self.actor or "").strip() or None,
+            "subject_type": (self.subject_type or "").strip() or None,
+            "subject_id": (self.subject_id or "").strip() or None,
+            "person_id": _whole_number(self.person_id, "person id"),
             "date_from": parse_day(self.date_from),
-            "date_to": parse_day(self.date_to),
+            "date_to": _period_end(self.date_to),
         }
+
+
+def _whole_number(value: str | None, name: str) -> int | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise HTTPException(400, f"{name}: {value!r} is not a whole number") from None
+
+
+def _period_end(value: str | None) -> datetime | None:
+    try:
+        return until(value)
+    except ValueError:
+        raise HTTPException(400, f"{value!r} is not a date (use YYYY-MM-DD)") from None
 
 
 AuditFilters = Annotated[AuditQuery, Depends()]

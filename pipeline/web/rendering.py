@@ -15,6 +15,7 @@ from pipeline.db.models import AppUser
 from pipeline.labels import label
 from pipeline.web.language import request_lang, toggle_href
 from pipeline.web.security import csrf_token
+from pipeline.web.times import time_tag
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -43,6 +44,7 @@ def web_link(url: str | None) -> str | None:
 
 templates.env.filters["web_link"] = web_link
 templates.env.filters["label"] = label
+templates.env.filters["local_time"] = time_tag
 
 
 def render(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -49,3 +50,15 @@ def test_a_bad_date_is_refused_and_nothing_is_recorded(db: Session) -> None:
 
     assert result.exit_code == 2 and "--from" in result.output
     assert db.scalar(sa.select(sa.func.count(AuditEvent.id))) == 0
+
+
+def test_the_to_day_is_included_from_the_shell_as_on_the_page(db: Session) -> None:
+    db.add(AuditEvent(at=datetime(2026, 11, 30, 23, 0, tzinfo=UTC), actor="cli:x", action="a.b"))
+    db.add(AuditEvent(at=datetime(2026, 12, 1, 0, 0, tzinfo=UTC), actor="cli:y", action="a.b"))
+    db.commit()
+
+    result = runner.invoke(app, ["audit", "search", "--to", "2026-11-30", "--csv"])
+    refused = runner.invoke(app, ["audit", "search", "--to", "30/11"])
+
+    assert [r["actor"] for r in csv.DictReader(io.StringIO(result.stdout))] == ["cli:x"]
+    assert refused.exit_code == 2 and "--to" in refused.output

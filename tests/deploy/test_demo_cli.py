@@ -1,4 +1,5 @@
-"""``impartial demo --no-serve``, as a newcomer runs it: twice, the second time adding nothing."""
+"""``impartial demo --no-serve``, as a newcomer runs it: twice, the second time adding nothing;
+a sign-in for every role, the people by name and the flags by pseudonym, never side by side."""
 
 from __future__ import annotations
 
@@ -34,6 +35,19 @@ def test_demo_scans_prints_the_summary_and_is_safe_to_rerun(
     assert "no: no consent" in first.output
     flags = int(re.search(r"Flags for human review \((\d+)\)", first.output).group(1))
     assert flags > 0
+    assert f"data folder: {tmp_path}" in first.output
+    assert "review history: the demo reviewer decided 3 items" in first.output
+    for email in ("reviewer@", "lead@", "auditor@", "admin@", "ana.roy@"):
+        assert re.search(rf"{email}demo\.example +│ \S{{16}}", first.output), email
+    pseudonyms = set(re.findall(r"P-[0-9A-F]{6}", first.output))
+    assert pseudonyms
+    names = [p.name for p in dataset.load().people]
+    beside = [
+        line
+        for line in first.output.splitlines()
+        if any(p in line for p in pseudonyms) and any(n in line for n in names)
+    ]
+    assert beside == []
 
     second = runner.invoke(app, ["demo", "--no-serve"])
     get_settings.cache_clear()
@@ -41,3 +55,4 @@ def test_demo_scans_prints_the_summary_and_is_safe_to_rerun(
     assert "0 people, 0 accounts and 0 consents added" in second.output
     assert re.search(r"success; 6 accounts, 0 new posts, 0 edits, 0 assessed", second.output)
     assert f"Flags for human review ({flags})" in second.output
+    assert "review history" not in second.output

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from pipeline.db.models import Account, AppUser, AuditEvent, Consent, Person
-from pipeline.demo import dataset, seed
+from pipeline import clock
+from pipeline.db.models import Account, AppUser, AuditEvent, Consent, Person, Review
+from pipeline.demo import dataset, history, logins, seed, summary
 from pipeline.demo.platforms import Address
 from pipeline.registry import consent
 from pipeline.vocabulary import CATEGORIES
@@ -84,12 +86,56 @@ def test_seeding_again_adds_nothing_and_moves_accounts_to_the_new_fake_ports(db:
     assert moves == len(DEMO.accounts)
 
 
-def test_reviewer_login_gets_a_fresh_verifiable_password_each_time(db: Session) -> None:
+def test_every_role_gets_a_demo_login_with_a_fresh_verifiable_password(db: Session) -> None:
     from argon2 import PasswordHasher
 
-    email, first = seed.reviewer_login(db)
-    _, second = seed.reviewer_login(db)
-    user = db.scalar(sa.select(AppUser).where(AppUser.email == email))
-    assert first != second and user.role == "reviewer"
-    assert user.external and user.person_id is None  # none of the demo's people
-    assert PasswordHasher().verify(user.password_hash, second)
+    seed.seed(db, DEMO, addresses(5001))
+    first = {login.role: login for login in logins.demo_logins(db)}
+    second = {login.role: login for login in logins.demo_logins(db)}
+    assert set(first) == {"reviewer", "lead", "auditor", "admin", "employee"}
+    users = {u.role: u for u in db.scalars(sa.select(AppUser))}
+    assert len(users) == 5
+    for role, login in second.items():
+        assert login.password != first[role].password and len(login.password) >= 12
+        assert PasswordHasher().verify(users[role].password_hash, login.password)
+    assert users["reviewer"].external and users["lead"].external  # none of the demo's people
+    employee = db.get(Person, users["employee"].person_id)
+    assert employee.email == users["employee"].email
+    assert employee.email in {p.email for p in DEMO.people if p.consent == "granted"}
+
+
+def test_the_posts_start_a_day_before_the_registry_and_stay_put_across_runs(db: Session) -> None:
+    before = seed.posts_start(db, DEMO)  # first run: nothing registered yet
+    assert clock.now() - before < timedelta(days=1, hours=1)
+    seed.seed(db, DEMO, addresses(5001))
+    db.commit()
+    first = db.scalar(sa.select(sa.func.min(Person.created_at)))
+    start = seed.posts_start(db, DEMO)
+    assert start == (first - timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+    assert seed.posts_start(db, DEMO) == start == before
+
+
+def test_the_summary_never_shows_a_name_beside_a_pseudonym(db: Session, make) -> None:
+    seed.seed(db, DEMO, addresses(5001))
+    luc = db.scalar(sa.select(Account).where(Account.display_name == "Luc Gagnon"))
+    make.flag(make.post(luc, "Vote for the Maple Party"), category="partisan", risk=0.9)
+    db.commit()
+    report = summary.summarize(db, emails=[p.email for p in DEMO.people])
+    assert [line.name for line in report.people] == [p.name for p in DEMO.people]
+    (flag,) = report.flags
+    assert flag.who == luc.owner.pseudonym and flag.account == "bluesky"
+    shown = " ".join(str(v) for v in vars(flag).values())
+    assert "Luc" not in shown and "Gagnon" not in shown
+    assert {line.consent for line in report.people} == {"active", "none", "withdrawn"}
+
+
+def test_the_demo_reviewer_decides_three_items_once(db: Session, make) -> None:
+    logins.demo_logins(db)
+    for risk in (0.9, 0.8, 0.7, 0.6):
+        make.flag(risk=risk)
+    db.commit()
+    assert history.seed_history(db) == 3
+    db.commit()
+    decisions = db.scalars(sa.select(Review.decision).order_by(Review.id)).all()
+    assert decisions == ["advise", "escalate", "no_concern"]
+    assert history.seed_history(db) == 0

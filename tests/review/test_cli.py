@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -72,7 +74,7 @@ def test_queue_next_decide_and_release_from_the_shell(db, make) -> None:
     db.commit()
     assert "queued 2" in run("queue", "stats").output
     shown = run("queue", "next", "--as", reviewer.email)
-    assert shown.exit_code == 0 and f"flag {first.id}" in shown.output
+    assert shown.exit_code == 0 and f"Item {first.id}" in shown.output
     assert "Vote for the Purple Party" in shown.output
     decided = run(
         "queue",
@@ -89,7 +91,7 @@ def test_queue_next_decide_and_release_from_the_shell(db, make) -> None:
     )
     assert decided.exit_code == 0, decided.output
     assert db.scalar(select(Review.decision)) == "advise"
-    assert f"flag {second.id}" in run("queue", "next", "--as", reviewer.email).output
+    assert f"Item {second.id}" in run("queue", "next", "--as", reviewer.email).output
     assert run("queue", "release", str(second.id), "--as", reviewer.email).exit_code == 0
     refused = run(
         "queue",
@@ -117,6 +119,48 @@ def test_queue_next_decide_and_release_from_the_shell(db, make) -> None:
     ]
 
 
+def test_queue_next_shows_the_item_in_words_and_json_on_request(db, make) -> None:
+    post = make.post(make.account(make.person()), "Vote Purple, you useless idiots")
+    partisan = make.flag(post, category="partisan", risk=0.9)
+    make.flag(post, category="vulgar", risk=0.7)
+    reviewer = make.user("reviewer")
+    db.commit()
+    shown = run("queue", "next", "--as", reviewer.email)
+    assert shown.exit_code == 0, shown.output
+    words = " ".join(shown.output.split())  # the console folds long lines
+    assert f"Item {partisan.id}: a post by P-" in words
+    assert "Flagged for: Partisan political activity (score 0.90), Vulgar or offensive" in words
+    assert "Risk: High risk (0.90 out of 1)" in words
+    assert "Vote Purple, you useless idiots" in words
+    assert "Vulgar or offensive language: Is the language vulgar" in words
+    assert "{" not in words  # words, not raw data
+    again = run("queue", "next", "--json", "--as", reviewer.email)  # the same held item
+    item = json.loads(again.output)
+    assert item["id"] == partisan.id
+    assert [c["category"] for c in item["categories"]] == ["partisan", "vulgar"]
+    assert [q["category"] for q in item["questions"]] == ["partisan", "vulgar"]
+    decided = run(
+        "queue",
+        "decide",
+        str(partisan.id),
+        "-d",
+        "no_concern",
+        "--category",
+        "vulgar=advise",
+        "-m",
+        "The insult",
+        "--as",
+        reviewer.email,
+    )
+    assert decided.exit_code == 0, decided.output
+    assert sorted(db.scalars(select(Review.decision)).all()) == ["advise", "no_concern"]
+    undone = run("queue", "undo", str(partisan.id), "--as", reviewer.email)
+    assert undone.exit_code == 0 and "yours again" in undone.output
+    assert db.scalars(select(Review.decision)).all() == []
+    bad = run("queue", "decide", str(partisan.id), "-d", "advise", "--as", reviewer.email)
+    assert bad.exit_code == 2 and "write a rationale" in bad.output
+
+
 def test_every_new_command_documents_an_example() -> None:
     import typer.main
 
@@ -125,3 +169,16 @@ def test_every_new_command_documents_an_example() -> None:
         for sub_name, sub in group.commands[name].commands.items():
             assert "Example: impartial" in (sub.help or ""), f"{name} {sub_name}"
     assert "Example: impartial serve" in group.commands["serve"].help
+
+
+def test_queue_decide_refuses_a_clause_the_item_was_not_flagged_for(db, make) -> None:
+    flag = make.flag(risk=0.9, category="vulgar", text="A rude word")
+    reviewer = make.user("reviewer")
+    db.commit()
+    assert run("queue", "next", "--as", reviewer.email).exit_code == 0
+    args = ["queue", "decide", str(flag.id), "-d", "advise", "-m", "Rude", "--as", reviewer.email]
+    refused = run(*args, "--clause", "partisan")
+    assert refused.exit_code == 2 and "--other-clause" in refused.output
+    assert db.scalar(select(Review.id)) is None
+    assert run(*args, "--clause", "partisan", "--other-clause").exit_code == 0
+    assert db.scalar(select(Review.clause)) == "partisan"

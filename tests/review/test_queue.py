@@ -21,9 +21,9 @@ def test_claims_come_highest_risk_first_then_oldest(db, make, clock) -> None:
     high_old = make.flag(risk=0.9, created_at=T0 - timedelta(hours=3))
     review.enqueue(db, at=clock())
     reviewer = make.user("reviewer")
-    order = [review.claim_next(db, reviewer, at=clock()).id for _ in range(3)]
+    order = [review.claim_next(db, reviewer, another=True, at=clock()).id for _ in range(3)]
     assert order == [high_old.id, high_new.id, low.id]
-    assert review.claim_next(db, reviewer, at=clock()) is None
+    assert review.claim_next(db, reviewer, another=True, at=clock()) is None
 
 
 def test_an_expired_lease_returns_the_flag_to_the_queue(db, make, clock) -> None:
@@ -144,6 +144,7 @@ def test_escalation_goes_to_a_lead_who_closes_and_can_reopen(db, make, clock) ->
         at=clock(),
     )
     assert review.flag_status(db, flag, clock()) == "escalated"
+    assert review.queue_stats(db, at=clock())["escalated"] == 1
     assert [e["flag_id"] for e in review.escalations(db, lead)] == [flag.id]
     with pytest.raises(review.NotAllowed):
         review.close_escalation(
@@ -160,6 +161,7 @@ def test_escalation_goes_to_a_lead_who_closes_and_can_reopen(db, make, clock) ->
     )
     assert review.flag_status(db, flag, clock(minutes=1)) == "closed"
     assert review.escalations(db, lead) == []
+    assert review.queue_stats(db, at=clock(minutes=1))["escalated"] == 0
     review.reopen(db, flag.id, lead, rationale="New context", at=clock(minutes=2))
     assert review.flag_status(db, flag, clock(minutes=2)) == "open"
     assert review.claim_next(db, reviewer, at=clock(minutes=3)).id == flag.id
@@ -169,11 +171,11 @@ def test_python_and_sql_status_rules_agree(db, make, clock) -> None:
     flags = [make.flag() for _ in range(4)]
     reviewer = make.user("reviewer")
     review.claim_next(db, reviewer, at=clock())  # flags[0] claimed
-    review.claim_next(db, reviewer, at=clock())
+    review.claim_next(db, reviewer, another=True, at=clock())
     review.decide(
         db, flags[1].id, reviewer, decision="escalate", clause="vulgar", rationale="r", at=clock()
     )
-    review.claim_next(db, reviewer, at=clock())
+    review.claim_next(db, reviewer, another=True, at=clock())
     review.decide(
         db, flags[2].id, reviewer, decision="advise", clause="vulgar", rationale="r", at=clock()
     )
@@ -188,7 +190,8 @@ def test_closed_at_is_written_only_by_the_decision_path() -> None:
     import pathlib
     import re
 
-    write = re.compile(r"\.closed_at\s*=(?!=)|SET\s[^;]*closed_at\s*=|closed_at\s*=\s*:", re.I)
+    # SQL is written in capitals here, so "set" in prose is no write
+    write = re.compile(r"\.closed_at\s*=(?!=)|\bSET\s[^;]*\bclosed_at\s*=(?!=)|closed_at\s*=\s*:")
     root = pathlib.Path(review.__file__).parents[1]
     writers = [
         p.relative_to(root).as_posix()
@@ -264,8 +267,11 @@ def test_similar_decided_flags_come_from_pgvector(db, make, clock) -> None:
             at=clock(),
         )
     similar = review.similar_decided(db, flags["new"], reviewer)
-    assert [s["flag_id"] for s in similar] == [flags["near"].id, flags["far"].id]
+    # "far" is 1.0 away (orthogonal): over the cap (IMPARTIAL_SIMILAR_MAX_DISTANCE), not similar
+    assert [s["flag_id"] for s in similar] == [flags["near"].id]
     assert similar[0]["decision"] == "advise"
+    wide = review.similar_decided(db, flags["new"], reviewer, max_distance=2.0)
+    assert [s["flag_id"] for s in wide] == [flags["near"].id, flags["far"].id]
 
 
 def test_samples_come_from_unflagged_official_posts_once(db, make, clock, monkeypatch) -> None:

@@ -206,7 +206,7 @@ def test_the_admin_page_acts_only_with_the_csrf_token_and_audits_each_action(
     ]
     for action, data in steps:
         done = client.form(f"/admin/users/{target.id}/{action}", **data)
-        assert done.status_code == 303 and done.headers["location"] == "/admin/users"
+        assert done.status_code == 303 and done.headers["location"].startswith("/admin/users")
     db.expire_all()
     changed = db.get(AppUser, target.id)
     assert (changed.role, changed.person_id, changed.active) == ("lead", person.id, False)

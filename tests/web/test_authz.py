@@ -17,6 +17,9 @@ PUBLIC = {
     ("POST", "/login"),
     ("GET", "/api/openapi.json"),
     ("GET", "/api/docs"),
+    ("GET", "/lang/{lang}"),
+    ("GET", "/fr"),
+    ("GET", "/en"),
 }
 # (method, path) -> roles allowed. Written out here, independent of the app's own declarations.
 EXPECTED: dict[tuple[str, str], set[str]] = {
@@ -31,12 +34,14 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/flags/{flag_id}"): REVIEW,
     ("POST", "/flags/{flag_id}/decide"): REVIEW,
     ("POST", "/flags/{flag_id}/release"): REVIEW,
+    ("POST", "/flags/{flag_id}/undo"): REVIEW,
     ("GET", "/api/queue/stats"): REVIEW,
     ("GET", "/api/queue/mine"): REVIEW,
     ("POST", "/api/queue/claim"): REVIEW,
     ("GET", "/api/flags/{flag_id}"): REVIEW,
     ("POST", "/api/flags/{flag_id}/decide"): REVIEW,
     ("POST", "/api/flags/{flag_id}/release"): REVIEW,
+    ("POST", "/api/flags/{flag_id}/undo"): REVIEW,
     ("GET", "/escalations"): {"lead"},
     ("POST", "/flags/{flag_id}/close"): {"lead"},
     ("POST", "/flags/{flag_id}/reopen"): {"lead"},
@@ -55,6 +60,9 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/reports"): REPORTS,
     ("GET", "/api/reports/{name}"): REPORTS,
     ("GET", "/admin/users"): {"admin"},
+    ("POST", "/admin/users"): {"admin"},
+    ("POST", "/admin/people/{person_id}"): {"admin"},
+    ("POST", "/admin/people/{person_id}/retire"): {"admin"},
     ("POST", "/admin/users/{user_id}/deactivate"): {"admin"},
     ("POST", "/admin/users/{user_id}/role"): {"admin"},
     ("POST", "/admin/users/{user_id}/password"): {"admin"},
@@ -74,6 +82,8 @@ BODIES = {
     "login": {"email": "x@example.org", "password": "y"},
     "role": {"role": "lead"},
     "password": {"password": "a new passphrase for them"},
+    "users": {"email": "new@example.org", "role": "auditor", "password": "a new passphrase"},
+    "{person_id}": {"name": "New Name"},
 }
 
 
@@ -107,6 +117,7 @@ def test_each_role_reaches_only_its_routes(role, db, make, browser, clock) -> No
             path.replace("{flag_id}", str(flag.id))
             .replace("{name}", "queue_backlog")
             .replace("{user_id}", str(target.id))
+            .replace("{person_id}", str(target.person_id))
             .replace("{version:path}", "live")
         )
         body = BODIES.get(path.rsplit("/", 1)[-1], {})

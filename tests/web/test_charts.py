@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
-from pipeline.web.charts import SUPPRESSED, build_chart, nice_step, value_of
+from pipeline import i18n
+from pipeline.web import charts
+from pipeline.web.charts import PATTERNS, SERIES, SUPPRESSED, build_chart, nice_step, value_of
 
 
 def tags(chart, tag: str, cls: str = "") -> list:
@@ -113,3 +117,48 @@ def test_many_labels_are_thinned() -> None:
     )
     assert len(tags(chart, "text", "label")) <= 25
     assert len(tags(chart, "rect", "bar")) == 100  # zero is a number: a bar of no height
+
+
+def luminance(hex_colour: str) -> float:
+    """WCAG 2.1's relative luminance of #rrggbb."""
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_series_colours_stand_out_from_the_background_and_from_each_other() -> None:
+    css = (Path(charts.__file__).parent / "static" / "charts.css").read_text(encoding="utf-8")
+    colours = [
+        re.search(rf"\.s{i} {{ fill: (#[0-9a-f]{{6}});", css).group(1) for i in range(SERIES)
+    ]
+    assert len(set(colours)) == SERIES
+    for i, colour in enumerate(colours):
+        assert contrast(colour, "#ffffff") >= 3, colour  # WCAG 1.4.11, against the white ground
+        beside = colours[(i + 1) % SERIES]  # the next series: side by side in bars and stacks
+        assert contrast(colour, beside) >= 3, (colour, beside)
+    # every series but the first also has a pattern, so colour is never the only cue
+    assert all(PATTERNS[f"s{i}"] for i in range(1, SERIES))
+    suppressed = re.search(r"\.chart \.suppressed { fill: (#[0-9a-f]{6});", css).group(1)
+    assert contrast(suppressed, "#ffffff") >= 4.5  # the "<5" marks are text
+
+
+def test_chart_words_follow_the_language_in_effect() -> None:
+    spec = {
+        "kind": "bar",
+        "labels": ["A", "B"],
+        "series": [{"name": "Flags", "values": [1234.5, "<5"]}],
+    }
+    with i18n.use_lang("fr"):
+        chart = build_chart(spec, x_title="Catégorie", y_title="Signalements")
+    assert chart.description == "Diagramme à barres : Flags, sur 2 catégories"
+    [bar] = tags(chart, "rect", "bar")
+    assert bar.title == "A · Flags : 1\u202f234,5"
+    [marker] = tags(chart, "text", SUPPRESSED)
+    assert marker.title.startswith("B · Flags : valeur masquée")
+    assert chart.note.startswith("<5 indique 1 valeur masquée")
+    assert [s.text for s in tags(chart, "text", "axis-title")] == ["Signalements", "Catégorie"]

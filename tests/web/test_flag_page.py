@@ -53,7 +53,7 @@ def test_the_explanation_is_rendered_as_tables_not_raw_data(db, make, browser) -
     assert "views are my own" in page  # the disclaimer note
     assert "<td>vote for, Purple Party</td>" in page
     assert "Vote Orange on Monday!" in page and "(0.62)" in page
-    assert "<td>executive</td><td>+0.60</td>" in page
+    assert "<td>Executive</td><td>+0.60</td>" in page
     assert "<td>unknown</td>" in page  # an unknown factor is said so
     assert "{&#39;score&#39;" not in page and "{'score'" not in page
 

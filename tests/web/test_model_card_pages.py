@@ -85,7 +85,7 @@ def test_a_card_page_is_structured_for_assistive_technology(browser, make, db) -
     assert article.count("<h1>") == 1 and article.count("<h2 ") == 11
     headers = re.findall(r"<th( scope=\"(?:col|row)\")?>", article)
     assert headers and all(scope for scope in headers)  # every header cell says what it heads
-    assert article.count("<caption>") >= 3
+    assert article.count("<caption") >= 3
     # not measured is said in words, never an empty cell
     assert "<td></td>" not in article and "not measured" in article
     # the held-out estimate is named as such

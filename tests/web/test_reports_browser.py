@@ -33,7 +33,7 @@ def test_auditor_opens_a_report_with_its_chart(live_server, page, db, make, tmp_
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server}/audit")
-    page.click("header nav >> text=Reports")
+    page.click("gcds-top-nav >> text=Reports")
     page.wait_for_url(f"{live_server}/reports")
     assert page.locator("#reports tbody tr").count() >= 10
     page.click("#reports >> text=Flags by org unit and seniority band")
@@ -44,25 +44,28 @@ def test_auditor_opens_a_report_with_its_chart(live_server, page, db, make, tmp_
     assert chart.get_attribute("data-kind") == "stacked-bar"
     bars = chart.locator("rect.bar")
     assert bars.count() == 1  # Policy Branch (6); Comms (1) and Finance (2) are suppressed
-    assert bars.first.locator("title").text_content() == "Policy Branch · staff: 6"
+    assert bars.first.locator("title").text_content() == "Policy Branch · Staff: 6"
     markers = chart.locator("text.suppressed")
     assert markers.count() == 2 and markers.first.text_content().endswith("<5")
     titles = sorted(m.locator("title").text_content() for m in markers.all())
-    assert titles[0].startswith("Comms · staff: suppressed")
-    assert titles[1].startswith("Finance · staff: suppressed")
+    assert titles[0].startswith("Comms · Staff: suppressed")
+    assert titles[1].startswith("Finance · Staff: suppressed")
     box = bars.first.bounding_box()
     assert box is not None and box["height"] > 50
     # coloured by the stylesheet (inline styles would be refused by the CSP)
     fill = bars.first.evaluate("el => getComputedStyle(el).fill")
-    assert fill == "rgb(31, 119, 180)"
+    assert fill == "rgb(13, 54, 113)"
     assert page.locator("#report-table tbody tr").count() == 3
-    assert "Download CSV" in page.text_content("#csv")
+    assert "Download as CSV" in page.text_content("#csv")
     page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
     assert refused == [] and failed == []
 
-    page.fill("input[name=from]", "2020-01-01")
-    page.fill("input[name=to]", "2020-01-31")
-    page.click("form.filters button[type=submit]")
+    # the period's days, in the design system's year, month and day fields
+    for name, day in (("from", ("2020", "01", "01")), ("to", ("2020", "01", "31"))):
+        fields = page.locator(f"gcds-date-input[name={name}]")
+        for part, value in zip(("year", "month", "day"), day, strict=True):
+            fields.locator(f"input[name={part}]").fill(value)
+    page.click("#show")
     page.wait_for_url(f"{live_server}/reports/flags_by_org_unit?from=2020-01-01&to=2020-01-31")
     assert page.locator("svg#chart").count() == 0
     assert "No rows in this period." in page.text_content("#report-table")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from pipeline.db.models import AuditEvent
 from pipeline.reports import runner
+from pipeline.web import report_texts
 from tests.factories import T0
 
 PERIOD = "from=2026-11-01&to=2026-11-07"
@@ -45,10 +46,10 @@ def test_index_lists_every_report_with_its_description(browser, make, db) -> Non
     client, _ = signed_in(browser, make, db, "lead")
     page = client.client.get("/reports")
     assert page.status_code == 200
-    assert '<a href="/reports">Reports</a>' in page.text  # the nav link
+    assert '<gcds-nav-link href="/reports" current>Reports</gcds-nav-link>' in page.text
     for info in runner.list_reports():
         assert f'href="/reports/{info.name}"' in page.text
-        assert str(escape(info.description)) in page.text
+        assert str(escape(report_texts.text(info.description))) in page.text
 
 
 def test_nav_link_only_for_roles_that_may_read_reports(browser, make, db) -> None:
@@ -67,11 +68,11 @@ def test_report_page_draws_an_svg_chart_and_suppresses_small_cells(browser, make
     svg = re.search(r"<svg id=\"chart\".*?</svg>", page.text, re.S).group(0)
     assert 'data-kind="stacked-bar"' in svg and "<script" not in svg
     # the six flags are a bar; the cell of two is a "<5" marker, not a number drawn
-    assert "<title>Policy Branch · staff: 6</title>" in svg
-    assert "<title>Comms · staff: suppressed" in svg
-    assert "Comms · staff: 2" not in page.text and "Comms · staff: 5" not in svg
+    assert "<title>Policy Branch · Staff: 6</title>" in svg  # in words: staff is "Staff"
+    assert "<title>Comms · Staff: suppressed" in svg
+    assert "Comms · Staff: 2" not in page.text and "Comms · Staff: 5" not in svg
     assert len(re.findall(r'<rect [^>]*class="bar', svg)) == 1
-    assert "marks 2 suppressed values" in page.text  # Comms and the hostile unit
+    assert "&lt;5 marks 2 values withheld" in page.text  # Comms and the hostile unit
     # hostile names stay text, in the chart and in the table
     assert HOSTILE_UNIT not in page.text
     assert "&lt;img src=x onerror=" in svg

@@ -47,9 +47,9 @@ def test_selfcheck_page_judges_a_partisan_draft_and_stores_nothing(employee, db)
     assert min(before[t] for t in ("post", "embedding", "assessment", "flag")) == 1
     page = employee.form("/selfcheck", text=DRAFT, audience="20000", seniority="executive")
     assert page.status_code == 200
-    assert '<span id="flagged">' in page.text and "partisan" in page.text
+    assert '<span id="flagged">Partisan political activity' in page.text
     assert 'id="risk"' in page.text and 'id="categories"' in page.text
-    assert "Over threshold: partisan" in page.text  # the explanation's summary
+    assert 'Over the threshold: <span id="flagged">Partisan political activity' in page.text
     assert "Could a reasonable person reading this doubt" in page.text  # the questions
     assert "Disclaimers such as" in page.text  # "views are my own" was set aside
     db.expire_all()

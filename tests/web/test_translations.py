@@ -154,3 +154,12 @@ def test_a_signed_in_choice_is_kept_on_the_user(browser, make, db) -> None:
     second.login(user.email)
     page = second.client.get("/audit")
     assert '<html lang="fr">' in page.text
+
+
+def test_a_language_picked_on_the_sign_in_page_stays_after_signing_in(browser, make, db) -> None:
+    user = make.user("auditor")
+    db.commit()
+    visitor = browser()
+    visitor.client.get("/lang/fr", params={"next": "/login"})
+    assert visitor.login(user.email).status_code == 303
+    assert '<html lang="fr">' in visitor.client.get("/audit").text

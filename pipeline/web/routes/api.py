@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from pipeline import review as queue
 from pipeline.audit.search import search_audited
+from pipeline.classify.guidance.questions import reviewer_questions
 from pipeline.classify.selfcheck import check_text
 from pipeline.reports.audited import view_report
 from pipeline.reports.runner import list_reports
@@ -34,10 +35,30 @@ from pipeline.web.security import csrf_token
 router = APIRouter(prefix="/api", tags=["review"])
 
 
+ReviewDecision = Literal["no_concern", "advise", "escalate"]
+
+
 class DecisionCreate(BaseModel):
-    decision: Literal["no_concern", "advise", "escalate"]
-    clause: str = Field(max_length=40, description="Guidance clause (category) applied.")
-    rationale: str = Field(min_length=1, max_length=5000)
+    decision: ReviewDecision = Field(description="The decision for every category of the item.")
+    clause: str | None = Field(
+        default=None,
+        max_length=40,
+        description="Guidance clause applied to every category; by default each its own.",
+    )
+    rationale: str = Field(
+        default="",
+        max_length=5000,
+        description="Why, in a sentence: needed to advise or escalate, not for no_concern. "
+        "The employee reads it word for word.",
+    )
+    categories: dict[str, ReviewDecision] = Field(
+        default_factory=dict,
+        description='A different decision for some categories, e.g. {"vulgar": "advise"}.',
+    )
+
+
+class ClaimRequest(BaseModel):
+    another: bool = Field(default=False, description="Claim a new item even while one is held.")
 
 
 class EscalationClose(BaseModel):
@@ -96,34 +117,51 @@ def mine(user: Reviewer, db: DbSession) -> list[dict[str, Any]]:
 
 
 @router.post("/queue/claim", dependencies=[CsrfChecked])
-def claim(user: Reviewer, db: DbSession) -> FlagRef:
-    """Claim the next flag (highest risk, then oldest); null when the queue is empty."""
-    flag = queue.claim_next(db, user)
+def claim(user: Reviewer, db: DbSession, body: ClaimRequest | None = None) -> FlagRef:
+    """The item I hold, else claim the next one (highest risk, then oldest: a post with all
+    its open flags); the riskiest flag's id, null when the queue is empty."""
+    flag = queue.claim_next(db, user, another=bool(body and body.another))
     db.commit()
     return FlagRef(flag_id=flag.id if flag else None)
 
 
 @router.get("/flags/{flag_id}")
 def flag(flag_id: int, user: Reviewer, db: DbSession) -> dict[str, Any]:
-    """The blind view of a flag I hold (any flag for a lead); audited."""
+    """The blind view of the item of a flag I hold (any flag for a lead), with the question of
+    each category in the post's language; audited."""
     view = queue.view_flag(db, flag_id, user)
     db.commit()
-    return view.as_dict()
+    questions = reviewer_questions([c["category"] for c in view.categories], view.lang)
+    return {**view.as_dict(), "questions": questions}
 
 
 @router.post("/flags/{flag_id}/decide", dependencies=[CsrfChecked])
 def decide(flag_id: int, body: DecisionCreate, user: Reviewer, db: DbSession) -> dict[str, Any]:
-    """Decide a flag I hold; the decision covers its cross-post group."""
+    """Decide the item I hold: one review per flag, each covering its cross-post group."""
     reviews = queue.decide(
-        db, flag_id, user, decision=body.decision, clause=body.clause, rationale=body.rationale
+        db,
+        flag_id,
+        user,
+        decision=body.decision,
+        clause=body.clause,
+        rationale=body.rationale,
+        categories=body.categories,
     )
     db.commit()
-    return _reviews(reviews)
+    return {**_reviews(reviews), "decisions": {r.flag_id: r.decision for r in reviews}}
+
+
+@router.post("/flags/{flag_id}/undo", dependencies=[CsrfChecked])
+def undo(flag_id: int, user: Reviewer, db: DbSession) -> dict[str, Any]:
+    """Undo my decision on the item of a flag, within minutes of it: the item is mine again."""
+    flags = queue.undo_decision(db, flag_id, user)
+    db.commit()
+    return {"flag_ids": [f.id for f in flags]}
 
 
 @router.post("/flags/{flag_id}/release", dependencies=[CsrfChecked])
 def release(flag_id: int, user: Reviewer, db: DbSession) -> FlagRef:
-    """Give a flag I hold back to the queue."""
+    """Give the item I hold back to the queue."""
     queue.release(db, flag_id, user)
     db.commit()
     return FlagRef(flag_id=flag_id)

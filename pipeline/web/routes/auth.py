@@ -14,6 +14,7 @@ from pipeline.errors import InputError
 from pipeline.registry.people import normalize_email
 from pipeline.review import users
 from pipeline.web.deps import AnyUser, CsrfChecked, DbSession
+from pipeline.web.language import SESSION_LANG
 from pipeline.web.rendering import render
 from pipeline.web.security import SESSION_USER, SESSION_VERSION, client_address, csrf_token
 from pipeline.web.throttle import ThrottleEvent
@@ -106,7 +107,10 @@ def login(
             status_code=401,
             error="Wrong email or password, or the account is locked for a while.",
         )
+    lang = request.session.get(SESSION_LANG)  # a language picked before signing in stays
     request.session.clear()  # a fresh session: no fixation
+    if lang:
+        request.session[SESSION_LANG] = lang
     request.session[SESSION_USER] = user.id
     request.session[SESSION_VERSION] = user.session_version
     csrf_token(request)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from pipeline import review
-from pipeline.audit.search import search_audited, to_csv
+from pipeline.audit.actions import action_label, detail_lines, pick_list
+from pipeline.audit.search import page_audited, search_audited, to_csv
+from pipeline.classify.official_languages import detect_language
 from pipeline.classify.selfcheck import check_text
+from pipeline.review.own_posts import own_posts
 from pipeline.vocabulary import SENIORITY_BANDS
 from pipeline.web.deps import (
     AnyUser,
@@ -19,6 +23,7 @@ from pipeline.web.deps import (
     DbSession,
     Employee,
 )
+from pipeline.web.language import request_lang
 from pipeline.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -30,12 +35,45 @@ def audit_page(
     user: Auditor,
     db: DbSession,
     query: AuditFilters,
+    page: str = "1",
 ) -> Response:
-    events = search_audited(
-        db, query.filters(), reader=f"user:{user.email}", reader_user_id=user.id
+    """One page of the audit log (``PER_PAGE`` events), the search and its paging in the
+    query string; a filter the log cannot take is shown above the form, the form kept."""
+    shown = {k: v for k, v in request.query_params.items() if k != "page"}
+    try:
+        filters = query.filters()
+    except HTTPException as exc:
+        return render(
+            request,
+            "audit.html",
+            user,
+            status_code=400,
+            error=exc.detail,
+            found=None,
+            query=shown,
+            actions=pick_list,
+            action_label=action_label,
+            details=detail_lines,
+        )
+    found = page_audited(
+        db,
+        filters,
+        page=int(page) if page.strip().isdigit() else 1,
+        reader=f"user:{user.email}",
+        reader_user_id=user.id,
     )
     db.commit()
-    return render(request, "audit.html", user, events=events, query=request.query_params)
+    return render(
+        request,
+        "audit.html",
+        user,
+        found=found,
+        query=shown,
+        search_query=urlencode(shown),
+        actions=pick_list,
+        action_label=action_label,
+        details=detail_lines,
+    )
 
 
 @router.get("/audit/export")
@@ -63,7 +101,7 @@ def audit_export(
 
 @router.get("/me/flags")
 def my_flags(request: Request, user: Employee, db: DbSession) -> Response:
-    return render(request, "my_flags.html", user, flags=review.own_flags(db, user))
+    return render(request, "my_flags.html", user, posts=own_posts(db, user))
 
 
 @router.post("/me/flags/{flag_id}/respond", dependencies=[CsrfChecked])
@@ -93,9 +131,25 @@ def selfcheck(
     audience: Annotated[int | None, Form()] = None,
     seniority: Annotated[str | None, Form(max_length=20)] = None,
 ) -> Response:
-    # The draft is never stored nor logged, and the check leaves no audit event.
-    result = check_text(text, audience=audience, seniority=seniority or None, session=db)
-    return render(request, "selfcheck.html", user, result=result, text=text, bands=SENIORITY_BANDS)
+    # The draft is never stored nor logged, and the check leaves no audit event. Its questions
+    # and category descriptions come in the draft's language (the page's when it is unclear).
+    draft_lang = detect_language(text)
+    if draft_lang not in ("en", "fr"):
+        draft_lang = request_lang(request, user)
+    result = check_text(
+        text, audience=audience, seniority=seniority or None, lang=draft_lang, session=db
+    )
+    return render(
+        request,
+        "selfcheck.html",
+        user,
+        result=result,
+        draft_lang=draft_lang,
+        text=text,
+        audience=audience,
+        seniority=seniority,
+        bands=SENIORITY_BANDS,
+    )
 
 
 @router.get("/api/docs")

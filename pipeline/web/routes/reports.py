@@ -1,5 +1,8 @@
 """The Reports pages: the list, one report as a table with an SVG chart, its CSV download;
-each classifier version's model card as a page, Markdown or JSON."""
+each classifier version's model card as a page, Markdown or JSON.
+
+Pages show a report's words in the page's language (``report_texts``); the CSV and the API
+keep the SQL's column ids."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from pipeline import i18n
 from pipeline.classify.card import (
     DEFAULT_DAYS,
     language,
@@ -20,9 +24,11 @@ from pipeline.classify.card import (
 from pipeline.classify.card.texts import texts
 from pipeline.errors import InputError
 from pipeline.reports.audited import export_report, view_report
-from pipeline.reports.runner import csv_filename, list_reports, to_csv
+from pipeline.reports.runner import CHARTS, csv_filename, list_reports, to_csv
+from pipeline.web import report_texts
 from pipeline.web.charts import build_chart
 from pipeline.web.deps import DbSession, ReportReader, read_report
+from pipeline.web.language import request_lang
 from pipeline.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -33,7 +39,15 @@ CARD_FORMATS = ("html", "md", "json")
 
 @router.get("/reports")
 def reports_index(request: Request, user: ReportReader, db: DbSession) -> Response:
-    return render(request, "reports.html", user, reports=list_reports(), cards=summaries(db))
+    return render(
+        request,
+        "reports.html",
+        user,
+        reports=list_reports(),
+        text=report_texts.text,
+        value=report_texts.value,
+        cards=summaries(db),
+    )
 
 
 @router.get("/reports/model-cards/{version:path}")
@@ -42,13 +56,14 @@ def model_card_page(
     version: str,
     user: ReportReader,
     db: DbSession,
-    lang: str = Query("en"),
+    lang: str | None = Query(None),
     days: int = Query(DEFAULT_DAYS, ge=1, le=3650),
     fmt: str = Query("html", alias="format"),
 ) -> Response:
-    """A version's model card (``live``: the live one). Not audited: it holds counts and rates,
-    nothing about a person, and ``impartial classifier card`` is not audited either."""
-    lang = language(lang)
+    """A version's model card (``live``: the live one), in ``lang`` (by default the page's
+    language). Not audited: it holds counts and rates, nothing about a person, and
+    ``impartial classifier card`` is not audited either."""
+    lang = language(lang or request_lang(request, user))
     if fmt not in CARD_FORMATS:
         raise HTTPException(400, f"format {fmt!r}: use html, md or json")
     try:
@@ -113,12 +128,20 @@ def report_page(
     data = read_report(view_report, request, db, user, name, date_from, date_to)
     # the days the report covered (whole days), which the CSV link asks for again
     shown = {"from": data["first_day"], "to": data["last_day"]}
+    with i18n.use_lang(request_lang(request, user)):
+        words = report_texts.translated(data)
+        spec = CHARTS.get(name, {})
+        chart = build_chart(
+            words["chart"],
+            x_title=report_texts.column(spec["x"]) if "x" in spec else "",
+            y_title=report_texts.axis(name, spec.get("y", [])),
+        )
     return render(
         request,
         "report.html",
         user,
-        report=data,
-        chart=build_chart(data["chart"]),
+        report=words,
+        chart=chart,
         period=shown,
         query=urlencode(shown),
         min_cell=request.app.state.settings.report_min_cell,
