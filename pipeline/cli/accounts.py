@@ -9,7 +9,9 @@ import typer
 from pipeline.audit.trail import cli_actor
 from pipeline.cli.common import JSON_OPTION_HELP, console, fail, print_rows, session
 from pipeline.db.models import SourceCursor
+from pipeline.i18n import N_, _
 from pipeline.ingest.failures import describe, last_status
+from pipeline.labels import label
 from pipeline.registry.accounts import (
     CSV_COLUMNS,
     AccountSpec,
@@ -47,7 +49,13 @@ def add(
         account = add_account(uow.session, spec, actor=cli_actor())
         uow.commit()
         console.print(
-            f"added account {account.id}: {account.platform} {account.handle} ({account.kind})"
+            _("added account %(id)s: %(platform)s %(handle)s (%(kind)s)")
+            % {
+                "id": account.id,
+                "platform": label(account.platform),
+                "handle": account.handle,
+                "kind": label(account.kind),
+            }
         )
 
 
@@ -62,11 +70,11 @@ def import_(
     try:
         text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise fail(f"cannot read {file}: {exc}") from None
+        raise fail(_("cannot read %(file)s: %(reason)s") % {"file": file, "reason": exc}) from None
     with session() as uow:
         added = import_accounts(uow.session, text, actor=cli_actor())
         uow.commit()
-    console.print(f"imported {len(added)} accounts from {file}")
+    console.print(_("imported %(n)s accounts from %(file)s") % {"n": len(added), "file": file})
 
 
 @accounts.command("list")
@@ -101,15 +109,32 @@ def list_(
         print_rows([*COLUMNS, *READ_COLUMNS], rows, as_json=True)
         return
     # one table of who is registered, one of the accounts whose last scan went wrong
-    print_rows([*COLUMNS, "last_status"], [row[: len(COLUMNS) + 1] for row in rows], as_json=False)
+    print_rows(
+        [_(h) for h in (*HEADERS, N_("last_status"))],
+        [row[: len(COLUMNS) + 1] for row in rows],
+        as_json=False,
+    )
     problems = [[row[0], row[3], describe(row[-2]), row[-1]] for row in rows if row[-2] or row[-1]]
     if problems:
-        console.print("Accounts whose last scan failed or warned:")
-        print_rows(["id", "handle", "last_error", "last_warning"], problems, as_json=False)
+        console.print(_("Accounts whose last scan failed or warned:"))
+        print_rows(
+            [_("id"), _("handle"), _("last_error"), _("last_warning")], problems, as_json=False
+        )
 
 
 COLUMNS = ["id", "platform", "host", "handle", "kind", "owner", "org_unit", "active"]
 READ_COLUMNS = ["last_status", "last_error", "last_warning"]
+# the table's headers: the JSON keys above, in the language in effect
+HEADERS = [
+    N_("id"),
+    N_("platform"),
+    N_("host"),
+    N_("handle"),
+    N_("kind"),
+    N_("owner"),
+    N_("org_unit"),
+    N_("active"),
+]
 
 
 def _read(cursor: SourceCursor | None) -> list[object]:
@@ -130,7 +155,10 @@ def deactivate(
     with session() as uow:
         account = deactivate_account(uow.session, account_id, actor=cli_actor())
         uow.commit()
-        console.print(f"deactivated account {account.id} ({account.handle})")
+        console.print(
+            _("deactivated account %(id)s (%(handle)s)")
+            % {"id": account.id, "handle": account.handle}
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from pipeline.cli.common import console, database_errors, fail
+from pipeline.i18n import _
 from pipeline.jobs import airflow_stack
 from pipeline.jobs.airflow_api import AirflowApi, AirflowApiError, RunOutcome
 
@@ -86,7 +87,11 @@ def down() -> None:
     Example: impartial airflow down
     """
     stopped = airflow_stack.down(airflow_stack.home())
-    console.print(f"stopped: {', '.join(stopped)}" if stopped else "Airflow was not running")
+    console.print(
+        _("stopped: %(processes)s") % {"processes": ", ".join(stopped)}
+        if stopped
+        else _("Airflow was not running")
+    )
 
 
 @app.command()
@@ -99,7 +104,7 @@ def status() -> None:
     """
     stack, alive, health = airflow_stack.status(airflow_stack.home())
     if stack is None:
-        raise fail("Airflow is not running here: start it with 'impartial airflow up'", 1)
+        raise fail(_("Airflow is not running here: start it with 'impartial airflow up'"), 1)
     _print(stack, alive, health)
     if not all(alive.values()):
         raise typer.Exit(1)
@@ -131,28 +136,31 @@ def _trigger(home: Path, dag_id: str) -> tuple[AirflowApi, str]:
     stack = airflow_stack.load(home)
     if stack is None:
         raise airflow_stack.StackError(
-            "Airflow is not running here: start it with 'impartial airflow up'"
+            _("Airflow is not running here: start it with 'impartial airflow up'")
         )
     api = stack.api()
     if api.dag(dag_id, wait_s=60)["is_paused"]:
         api.unpause(dag_id)
-        console.print(f"{dag_id} was paused: unpaused")
+        console.print(_("%(dag)s was paused: unpaused") % {"dag": dag_id})
     run_id = api.trigger(dag_id)
-    console.print(f"triggered {dag_id}: run {run_id}  ({stack.url}/dags/{dag_id})")
+    console.print(
+        _("triggered %(dag)s: run %(run)s  (%(url)s)")
+        % {"dag": dag_id, "run": run_id, "url": f"{stack.url}/dags/{dag_id}"}
+    )
     return api, run_id
 
 
 def trigger_and_wait(home: Path, dag_id: str, *, timeout_s: float) -> RunOutcome:
     """Trigger ``dag_id`` on the Airflow started in ``home``, wait for its end, print it."""
     api, run_id = _trigger(home, dag_id)
-    with console.status(f"waiting for {dag_id}") as spinner:
+    with console.status(_("waiting for %(dag)s") % {"dag": dag_id}) as spinner:
         outcome = api.wait(
             dag_id,
             run_id,
             timeout_s=timeout_s,
             progress=lambda o: spinner.update(f"{dag_id}: {o.state}"),
         )
-    tasks = Table("task", "states", title=f"{dag_id} {run_id}", title_justify="left")
+    tasks = Table(_("task"), _("states"), title=f"{dag_id} {run_id}", title_justify="left")
     for task_id, states in outcome.tasks.items():
         tasks.add_row(task_id, _states(states))
     console.print(tasks)
@@ -168,16 +176,17 @@ def _states(states: list[str]) -> str:
 
 
 def _print(stack: airflow_stack.Stack, alive: dict[str, bool], health: dict | None = None) -> None:
-    processes = Table("process", "pid", "running", "log", title_justify="left")
+    processes = Table(_("process"), "pid", _("running"), _("log"), title_justify="left")
     processes.columns[-1].overflow = "fold"  # a path cut short is no use
     for name, proc in stack.processes.items():
-        processes.add_row(name, str(proc.pid), "yes" if alive.get(name) else "NO", proc.log)
+        processes.add_row(name, str(proc.pid), _("yes") if alive.get(name) else _("NO"), proc.log)
     console.print(processes)
     if health:
         parts = [f"{name} {info.get('status')}" for name, info in health.items() if info]
-        console.print("health: " + ", ".join(parts))
+        console.print(_("health: %(parts)s") % {"parts": ", ".join(parts)})
+    ui, login = escape(_("Airflow UI:")), escape(_("login"))
     console.print(
-        f"[bold]Airflow UI:[/] {escape(stack.url)}   login [bold]admin[/] / "
+        f"[bold]{ui}[/] {escape(stack.url)}   {login} [bold]admin[/] / "
         f"[bold]{escape(stack.password())}[/]   ({escape(stack.executor)})",
         markup=True,
     )

@@ -18,6 +18,7 @@ from pipeline.audit.search import search_audited, to_csv, until
 from pipeline.audit.trail import cli_actor
 from pipeline.cli.common import console, database_errors, err, fail, parse_date, session
 from pipeline.db.engine import get_engine
+from pipeline.i18n import _
 
 audit = typer.Typer(help="The audit trail: search it, export it, verify it.", no_args_is_help=True)
 
@@ -57,20 +58,23 @@ def search(
     if as_csv:
         sys.stdout.write(to_csv(events))
         return
-    table = Table("at", "actor", "action", "subject", "details")
+    table = Table(_("at"), _("actor"), _("action"), _("subject"), _("details"))
     for e in events:
         subject = f"{e['subject_type']} {e['subject_id']}" if e["subject_type"] else ""
         details = "; ".join(f"{k}: {v}" for k, v in detail_lines(e["details"]))
         table.add_row(e["at"][:19], e["actor"], e["action"], subject, details)
     console.print(table)
-    console.print(f"{len(events)} event(s)")
+    console.print(_("%(n)s event(s)") % {"n": len(events)})
 
 
 def _period_end(value: str | None) -> datetime | None:
     try:
         return until(value)
     except ValueError:
-        raise fail(f"--to: {value!r} is not a date (use YYYY-MM-DD)") from None
+        raise fail(
+            _("%(option)s: %(value)r is not a date (use YYYY-MM-DD)")
+            % {"option": "--to", "value": value}
+        ) from None
 
 
 @audit.command("verify")
@@ -93,7 +97,7 @@ def verify(
         expected = chain.parse_anchor(anchor) if anchor else None
     except ValueError as exc:
         raise fail(f"--anchor: {exc}") from None
-    columns = (TextColumn("verifying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (TextColumn(_("verifying")), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with database_errors(), Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task("chain", total=None)
         report = chain.check(
@@ -104,22 +108,30 @@ def verify(
             progress=lambda done: bar.advance(task, done),
         )
     if report.intact:
-        head = f"; head {report.head} (keep it elsewhere, pass it later as --anchor)"
+        head = _("; head %(head)s (keep it elsewhere, pass it later as --anchor)") % {
+            "head": report.head
+        }
         console.print(
-            f"audit chain intact: {report.entries} event(s){head if report.entries else ''}"
+            _("audit chain intact: %(n)s event(s)") % {"n": report.entries}
+            + (head if report.entries else "")
         )
         return
     first = report.breaks[0]
+    broken = escape(_("audit chain broken"))
     err.print(
-        f"[bold red]audit chain broken[/]: {report.break_count} problem(s); the first broken "
-        f"link is {escape(first.describe())}",
+        f"[bold red]{broken}[/]: "
+        + escape(
+            _("%(n)s problem(s); the first broken link is %(link)s")
+            % {"n": report.break_count, "link": first.describe()}
+        ),
         highlight=False,
         markup=True,
     )
     for found in report.breaks[1:]:
         err.print(f"  {found.describe()}", highlight=False)
     if report.break_count > len(report.breaks):
-        err.print(f"  ... and {report.break_count - len(report.breaks)} more", highlight=False)
+        more = report.break_count - len(report.breaks)
+        err.print("  " + _("... and %(n)s more") % {"n": more}, highlight=False)
     raise typer.Exit(1)
 
 

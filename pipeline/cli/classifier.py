@@ -26,6 +26,7 @@ from rich.table import Table
 from pipeline.audit.trail import cli_actor
 from pipeline.cli.common import console, database_errors, err, session
 from pipeline.cli.fine_tuning import fine_tune_summary
+from pipeline.i18n import _
 
 classifier_app = typer.Typer(
     help="Classifier versions: list, activate, shadow, compare, card.", no_args_is_help=True
@@ -62,25 +63,33 @@ def assess(
     """
     from pipeline.classify.assess import assess_pending
 
-    with database_errors(), progress_bar("assessing") as progress:
+    with database_errors(), progress_bar(_("assessing")) as progress:
         summary = assess_pending(batch_size=batch_size, progress=progress)
     console.print_json(data=summary.as_dict())
 
 
 def describe_estimates(m: dict) -> str:
     """The k-fold and the grouped macro-F1 side by side, the grouped one to expect."""
-    kfold = f"macro-F1 {m['macro_f1']:.3f} ({m['folds']}-fold)"
+    kfold = _("macro-F1 %(f1)s (%(folds)s-fold)") % {
+        "f1": f"{m['macro_f1']:.3f}",
+        "folds": m["folds"],
+    }
     grouped = m.get("grouped")
     if grouped:
-        return (
-            f"{kfold}, {grouped['macro_f1']:.3f} grouped by source ({grouped['folds']} folds "
-            f"over {grouped['groups']} sources): expect the grouped figure on posts from elsewhere"
-        )
+        return _(
+            "%(kfold)s, %(f1)s grouped by source (%(folds)s folds over %(groups)s sources): "
+            "expect the grouped figure on posts from elsewhere"
+        ) % {
+            "kfold": kfold,
+            "f1": f"{grouped['macro_f1']:.3f}",
+            "folds": grouped["folds"],
+            "groups": grouped["groups"],
+        }
     sources = len(m.get("training_data", {}).get("by_source", {}))
-    return (
-        f"{kfold}; no grouped estimate: the rows come from {sources} source(s), give rows a "
+    return _(
+        "%(kfold)s; no grouped estimate: the rows come from %(n)s source(s), give rows a "
         "'source' (3 or more) to hold whole sources out"
-    )
+    ) % {"kfold": kfold, "n": sources}
 
 
 def train(
@@ -149,7 +158,7 @@ def train(
     recipe = Recipe(
         epochs=epochs, seed=seed, refit=refit, max_seq_length=max_seq_length, hold_out=hold_out
     )
-    bar = progress_bar("fine-tuning", eta=True) if fine_tune else progress_bar("embedding")
+    bar = progress_bar(_("fine-tuning"), eta=True) if fine_tune else progress_bar(_("embedding"))
     with session() as uow, bar as progress:
         row = train_version(
             uow.session,
@@ -169,9 +178,13 @@ def train(
                 err.print(line, markup=False, highlight=False)
         else:
             err.print(
-                f"trained on {m['rows_trained']} rows: {describe_estimates(m)}; "
-                f"status {row.status}; thresholds "
-                + ", ".join(f"{k}={v:.2f}" for k, v in row.thresholds.items())
+                _("trained on %(rows)s rows: %(estimates)s; status %(status)s; thresholds %(t)s")
+                % {
+                    "rows": m["rows_trained"],
+                    "estimates": describe_estimates(m),
+                    "status": row.status,
+                    "t": ", ".join(f"{k}={v:.2f}" for k, v in row.thresholds.items()),
+                }
             )
         version = row.version
     print(version)
@@ -189,19 +202,20 @@ def evaluate(
     """
     from pipeline.classify.versions import evaluate_file
 
-    with session() as uow, progress_bar("embedding", not as_json) as progress:
+    with session() as uow, progress_bar(_("embedding"), not as_json) as progress:
         result = evaluate_file(uow.session, file, map_, version=version, progress=progress)
         uow.commit()  # keeps the embeddings cached for the next run
     if as_json:
         print(json.dumps(result))
         return
     table = Table(
-        "label",
-        "precision",
-        "recall",
+        _("label"),
+        _("precision"),
+        _("recall"),
         "F1",
-        "support",
-        title=f"{result['classifier']} on {file.name}",
+        _("support"),
+        title=_("%(classifier)s on %(file)s")
+        % {"classifier": result["classifier"], "file": file.name},
     )
     for label, m in result["per_label"].items():
         table.add_row(
@@ -212,11 +226,14 @@ def evaluate(
             str(m["support"]),
         )
     console.print(table)
-    confusion = Table("truth \\ predicted", *result["labels"], title="confusion matrix")
+    confusion = Table(_("truth \\ predicted"), *result["labels"], title=_("confusion matrix"))
     for label, row in zip(result["labels"], result["confusion"], strict=True):
         confusion.add_row(label, *(str(v) for v in row))
     console.print(confusion)
-    console.print(f"macro-F1 {result['macro_f1']:.4f}  accuracy {result['accuracy']:.4f}")
+    console.print(
+        _("macro-F1 %(f1)s  accuracy %(accuracy)s")
+        % {"f1": f"{result['macro_f1']:.4f}", "accuracy": f"{result['accuracy']:.4f}"}
+    )
 
 
 @classifier_app.command("list")
@@ -246,7 +263,7 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print one JSON arr
                 )
             )
             return
-        table = Table("version", "status", "model", "policy", "macro-F1", "created")
+        table = Table(_("version"), _("status"), _("model"), _("policy"), "macro-F1", _("created"))
         for row in list_versions(uow.session):
             f1 = row.metrics.get("macro_f1")
             table.add_row(
@@ -271,7 +288,7 @@ def activate(version: str = typer.Argument(..., help="Version to make live.")) -
     with session() as uow:
         set_status(uow.session, version, "live", actor=cli_actor())
         uow.commit()
-    console.print(f"{version} is live")
+    console.print(_("%(version)s is live") % {"version": version})
 
 
 @classifier_app.command("shadow")
@@ -285,7 +302,7 @@ def shadow(version: str = typer.Argument(..., help="Version to run in shadow."))
     with session() as uow:
         set_status(uow.session, version, "shadow", actor=cli_actor())
         uow.commit()
-    console.print(f"{version} runs in shadow")
+    console.print(_("%(version)s runs in shadow") % {"version": version})
 
 
 @classifier_app.command("compare")
@@ -305,10 +322,10 @@ def compare(
         print(json.dumps(result))
         return
     console.print(
-        f"live {result['live']} vs shadow {result['shadow']}: "
-        f"{result['disagree']} of {result['compared']} posts disagree"
+        _("live %(live)s vs shadow %(shadow)s: %(disagree)s of %(compared)s posts disagree")
+        % result
     )
-    table = Table("post", "live", "shadow", "live risk", "shadow risk")
+    table = Table(_("post"), _("live"), _("shadow"), _("live risk"), _("shadow risk"))
     for d in result["examples"]:
         table.add_row(
             str(d["post_id"]), d["live"], d["shadow"], str(d["live_risk"]), str(d["shadow_risk"])

@@ -9,6 +9,8 @@ import typer
 from pipeline import clock
 from pipeline.audit.trail import cli_actor
 from pipeline.cli.common import JSON_OPTION_HELP, console, fail, parse_date, print_rows, session
+from pipeline.i18n import _
+from pipeline.labels import label
 from pipeline.privacy import withdrawal
 from pipeline.registry.consent import DEFAULT_PURPOSE, consent_state, grant_consent, list_consents
 
@@ -33,7 +35,7 @@ def grant(
     Example: impartial consent grant ana.roy@example.org --evidence "Form PS-114, file 2026-031" --days 365
     """
     if expires and days:
-        raise fail("give --expires or --days, not both")
+        raise fail(_("give --expires or --days, not both"))
     expires_at = parse_date(expires, "--expires")
     if days:
         expires_at = clock.now() + timedelta(days=days)
@@ -48,8 +50,15 @@ def grant(
             actor=cli_actor(),
         )
         uow.commit()
-        until = f"until {granted.expires_at:%Y-%m-%d}" if granted.expires_at else "until withdrawn"
-        console.print(f"consent {granted.id} granted for {email} ({granted.scope}, {until})")
+        until = (
+            _("until %(day)s") % {"day": f"{granted.expires_at:%Y-%m-%d}"}
+            if granted.expires_at
+            else _("until withdrawn")
+        )
+        console.print(
+            _("consent %(id)s granted for %(email)s (%(scope)s, %(until)s)")
+            % {"id": granted.id, "email": email, "scope": label(granted.scope), "until": until}
+        )
 
 
 @consent.command("withdraw")
@@ -70,18 +79,23 @@ def withdraw(
             uow.session, email, consent_id=consent_id, actor=cli_actor()
         )
         uow.commit()
-    console.print(f"withdrew {len(withdrawn)} consent(s) of {email}")
     console.print(
-        f"purged {counts['accounts']} account(s): {counts['posts_deleted']} posts deleted, "
-        f"{counts['posts_tombstoned']} kept as tombstones of decided flags, "
-        f"{counts['assessments']} assessments, {counts['open_flags']} open flags, "
-        f"{counts['embeddings']} embeddings"
+        _("withdrew %(n)s consent(s) of %(email)s") % {"n": len(withdrawn), "email": email}
+    )
+    console.print(
+        _(
+            "purged %(accounts)s account(s): %(posts_deleted)s posts deleted, "
+            "%(posts_tombstoned)s kept as tombstones of decided flags, "
+            "%(assessments)s assessments, %(open_flags)s open flags, "
+            "%(embeddings)s embeddings"
+        )
+        % counts
     )
     if counts["held_accounts"]:
-        console.print(
-            f"[yellow]{counts['held_accounts']} account(s) under a legal hold were not purged[/]",
-            markup=True,
-        )
+        held = _("%(n)s account(s) under a legal hold were not purged") % {
+            "n": counts["held_accounts"]
+        }
+        console.print(f"[yellow]{held}[/]", markup=True)
 
 
 @consent.command("list")

@@ -15,6 +15,7 @@ import typer
 from pipeline.audit.outputs import write_private
 from pipeline.audit.trail import cli_actor, record
 from pipeline.cli.common import console, err, fail, session
+from pipeline.i18n import _
 from pipeline.privacy import access_request
 
 export = typer.Typer(
@@ -42,7 +43,7 @@ def person(
         print(document)
     else:
         counts = ", ".join(f"{len(v)} {k}" for k, v in data.items() if isinstance(v, list))
-        console.print(f"wrote {out}: {counts}")
+        console.print(_("wrote %(path)s: %(counts)s") % {"path": out, "counts": counts})
 
 
 @export.command("decisions")
@@ -65,7 +66,7 @@ def export_decisions(
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
     if output:
         _write(output, lines)
-        err.print(f"wrote {len(rows)} rows to {output}")
+        err.print(_("wrote %(n)s rows to %(path)s") % {"n": len(rows), "path": output})
     else:
         print(lines, end="")
 
@@ -75,7 +76,9 @@ def _write(path: Path, content: str) -> None:
     try:
         write_private(path, content)
     except OSError as exc:
-        raise fail(f"cannot write {path}: {exc.strerror}") from None
+        raise fail(
+            _("cannot write %(path)s: %(reason)s") % {"path": path, "reason": exc.strerror}
+        ) from None
 
 
 def register(app: typer.Typer) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.db.models import Classifier
+from pipeline.i18n import _, ngettext
 
 
 def _duration(seconds: float) -> str:
@@ -18,42 +19,67 @@ def fine_tune_summary(row: Classifier) -> list[str]:
     m: dict[str, Any] = row.metrics
     ft = m["fine_tune"]
     if ft["reused"]:
-        first = (
-            f"reused the fine-tuned model {row.model_id} from the model cache (same rows and "
-            f"settings): no training ran; it took {_duration(ft['seconds'])} on {ft['device']}"
-        )
+        first = _(
+            "reused the fine-tuned model %(model)s from the model cache (same rows and "
+            "settings): no training ran; it took %(took)s on %(device)s"
+        ) % {"model": row.model_id, "took": _duration(ft["seconds"]), "device": ft["device"]}
     else:
-        first = (
-            f"fine-tuned {ft['base_model']} on {ft['rows_trained']} rows, {ft['epochs']} "
-            f"epoch(s), on {ft['device']} in {_duration(ft['seconds'])}"
-            + (" (estimate, then all rows)" if ft["refit"] else "")
-        )
+        first = _(
+            "fine-tuned %(base)s on %(rows)s rows, %(epochs)s epoch(s), on %(device)s in %(took)s"
+        ) % {
+            "base": ft["base_model"],
+            "rows": ft["rows_trained"],
+            "epochs": ft["epochs"],
+            "device": ft["device"],
+            "took": _duration(ft["seconds"]),
+        }
+        if ft["refit"]:
+            first += " " + _("(estimate, then all rows)")
+    f1 = f"{m['macro_f1']:.3f}"
     if "grouped" in m:
         sources = m["grouped"]["held_out_sources"]
-        held = (
-            f"held-out macro-F1 {m['macro_f1']:.3f} on {ft['rows_held_out']} rows of "
-            f"{len(sources)} whole source(s) held out ({', '.join(sources)})"
-        )
+        held = _(
+            "held-out macro-F1 %(f1)s on %(rows)s rows of %(n)s whole source(s) held out "
+            "(%(sources)s)"
+        ) % {
+            "f1": f1,
+            "rows": ft["rows_held_out"],
+            "n": len(sources),
+            "sources": ", ".join(sources),
+        }
     else:
-        held = f"held-out macro-F1 {m['macro_f1']:.3f} on {ft['rows_held_out']} rows " + (
-            "(a stratified share of the rows)"
+        how = (
+            _("(a stratified share of the rows)")
             if ft.get("hold_out", "rows") == "rows"
-            else "(a stratified share: the rows name fewer than 3 sources)"
+            else _("(a stratified share: the rows name fewer than 3 sources)")
         )
+        held = _("held-out macro-F1 %(f1)s on %(rows)s rows %(how)s") % {
+            "f1": f1,
+            "rows": ft["rows_held_out"],
+            "how": how,
+        }
     langs = ", ".join(
-        f"{lang} {v['macro_f1']:.3f} ({v['rows']} rows)" for lang, v in m["by_lang"].items()
+        _("%(lang)s %(f1)s (%(rows)s rows)")
+        % {"lang": lang, "f1": f"{v['macro_f1']:.3f}", "rows": v["rows"]}
+        for lang, v in m["by_lang"].items()
     )
-    lines = [first, held, f"by language: {langs}"]
+    lines = [first, held, _("by language: %(langs)s") % {"langs": langs}]
     from_policy = [c for c, origin in m["thresholds_from"].items() if origin == "policy"]
     if from_policy:
         lines.append(
-            "no held-out row for "
-            + ", ".join(from_policy)
-            + ": the policy's threshold is kept for "
-            + ("it" if len(from_policy) == 1 else "them")
+            ngettext(
+                "no held-out row for %(categories)s: the policy's threshold is kept for it",
+                "no held-out row for %(categories)s: the policy's threshold is kept for them",
+                len(from_policy),
+            )
+            % {"categories": ", ".join(from_policy)}
         )
     lines.append(
-        f"model {row.model_id}; status {row.status}; thresholds "
-        + ", ".join(f"{k}={v:.2f}" for k, v in row.thresholds.items() if v <= 1)
+        _("model %(model)s; status %(status)s; thresholds %(thresholds)s")
+        % {
+            "model": row.model_id,
+            "status": row.status,
+            "thresholds": ", ".join(f"{k}={v:.2f}" for k, v in row.thresholds.items() if v <= 1),
+        }
     )
     return lines

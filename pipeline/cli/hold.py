@@ -8,6 +8,7 @@ from rich.table import Table
 from pipeline.audit.trail import cli_actor
 from pipeline.cli.common import console, session
 from pipeline.db.models import Person
+from pipeline.i18n import _
 from pipeline.privacy.holds import list_holds, place_hold, release_hold
 
 hold = typer.Typer(help="Legal holds: add, release, list.", no_args_is_help=True)
@@ -25,7 +26,9 @@ def add(
     with session() as uow:
         placed = place_hold(uow.session, email, reason=reason, actor=cli_actor())
         uow.commit()
-        console.print(f"legal hold {placed.id} placed on {email}")
+        console.print(
+            _("legal hold %(id)s placed on %(email)s") % {"id": placed.id, "email": email}
+        )
 
 
 @hold.command("release")
@@ -37,7 +40,7 @@ def release(hold_id: int = typer.Argument(..., help="The hold's id (see 'hold li
     with session() as uow:
         released = release_hold(uow.session, hold_id, actor=cli_actor())
         uow.commit()
-        console.print(f"legal hold {released.id} released")
+        console.print(_("legal hold %(id)s released") % {"id": released.id})
 
 
 @hold.command("list")
@@ -49,7 +52,7 @@ def list_(
     Example: impartial hold list --all
     """
     with session() as uow:
-        table = Table("id", "person", "reason", "placed by", "placed", "released")
+        table = Table(_("id"), _("person"), _("reason"), _("placed by"), _("placed"), _("released"))
         for h in list_holds(uow.session, include_released=include_released):
             person = uow.session.get(Person, h.person_id)
             table.add_row(

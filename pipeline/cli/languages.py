@@ -6,6 +6,7 @@ import typer
 
 from pipeline.classify import official_languages
 from pipeline.cli.common import console, parse_date, session
+from pipeline.i18n import _
 
 languages = typer.Typer(
     help="Official languages: EN/FR parity of official accounts.", no_args_is_help=True
@@ -25,7 +26,7 @@ def check(
             uow.session, at=parse_date(at, "--at")
         )
         uow.commit()
-    console.print(f"{created} official_languages flag(s) created")
+    console.print(_("%(n)s official_languages flag(s) created") % {"n": created})
 
 
 def register(app: typer.Typer) -> None:

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from pipeline.audit.trail import cli_actor
 from pipeline.cli.common import console, database_errors, parse_date, session
+from pipeline.i18n import _
 from pipeline.reports.audited import export_report, view_report
 from pipeline.reports.runner import end_of, list_reports, to_csv
 
@@ -38,9 +39,9 @@ def report(
     if name is None:
         with database_errors():
             reports = list_reports()
-        table = Table("report", "title", "what it shows")
+        table = Table(_("report"), _("title"), _("what it shows"))
         for info in reports:
-            table.add_row(info.name, info.title, info.description)
+            table.add_row(info.name, _(info.title), _(info.description))
         console.print(table)
         return
     start = parse_date(date_from, "--from")
@@ -61,13 +62,14 @@ def report(
 def _print_table(data: dict) -> None:
     table = Table(
         *data["columns"],
-        title=f"{data['title']} ({data['first_day']} to {data['last_day']}, whole days)",
+        title=_("%(title)s (%(first)s to %(last)s, whole days)")
+        % {"title": _(data["title"]), "first": data["first_day"], "last": data["last_day"]},
     )
     for row in data["rows"]:
         table.add_row(*("" if v is None else str(v) for v in row))
     console.print(table)
     if not data["rows"]:
-        console.print("no rows in this period")
+        console.print(_("no rows in this period"))
 
 
 def register(app: typer.Typer) -> None:

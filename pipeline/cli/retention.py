@@ -9,6 +9,7 @@ from rich.table import Table
 
 from pipeline.audit.trail import cli_actor
 from pipeline.cli.common import console, parse_date, session
+from pipeline.i18n import _
 from pipeline.privacy.retention import run_retention
 
 retention = typer.Typer(
@@ -40,25 +41,26 @@ def run(
         console.print_json(json.dumps(result))
         return
     purge = result["consent_purge"]
-    table = Table("what", "would go" if dry_run else "removed")
+    table = Table(_("what"), _("would go") if dry_run else _("removed"))
+    # the indented rows detail the first one
     rows = {
-        "accounts without consent (purged)": purge["accounts"],
-        "  posts deleted": purge["posts_deleted"],
-        "  posts kept as tombstones": purge["posts_tombstoned"],
-        "  assessments": purge["assessments"],
-        "  open flags": purge["open_flags"],
-        "  accounts under legal hold (kept)": purge["held_accounts"],
-        "no_concern flags past retention": result["no_concern_flags"],
-        "advise/refer flags past retention": result["decided_flags"],
-        "texts of never-flagged posts": result["unflagged_texts"],
-        "embeddings": result["embeddings"] + purge["embeddings"],
-        "people under legal hold": result["held_persons"],
+        _("accounts without consent (purged)"): purge["accounts"],
+        "  " + _("posts deleted"): purge["posts_deleted"],
+        "  " + _("posts kept as tombstones"): purge["posts_tombstoned"],
+        "  " + _("assessments"): purge["assessments"],
+        "  " + _("open flags"): purge["open_flags"],
+        "  " + _("accounts under legal hold (kept)"): purge["held_accounts"],
+        _("no_concern flags past retention"): result["no_concern_flags"],
+        _("advise/refer flags past retention"): result["decided_flags"],
+        _("texts of never-flagged posts"): result["unflagged_texts"],
+        _("embeddings"): result["embeddings"] + purge["embeddings"],
+        _("people under legal hold"): result["held_persons"],
     }
-    for label, count in rows.items():
-        table.add_row(label, str(count))
+    for what, count in rows.items():
+        table.add_row(what, str(count))
     console.print(table)
     if dry_run:
-        console.print("dry run: nothing was changed")
+        console.print(_("dry run: nothing was changed"))
 
 
 def register(app: typer.Typer) -> None:

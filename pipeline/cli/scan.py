@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pipeline.cli.common import console, database_errors, fail
+from pipeline.i18n import _
 
 SCAN_RUNNING = 3  # exit code: another scan holds the scan lease
 INTERRUPTED = 130  # exit code: stopped by Ctrl-C (128 + SIGINT)
@@ -48,8 +49,8 @@ def scan(
         TimeElapsedColumn(),
     )
     with database_errors(), Progress(*columns, console=console, transient=True) as bar:
-        fetching = bar.add_task("fetching accounts", total=None)
-        assessing = bar.add_task("assessing posts", total=None, visible=False)
+        fetching = bar.add_task(_("fetching accounts"), total=None)
+        assessing = bar.add_task(_("assessing posts"), total=None, visible=False)
 
         def fetched(done: int, total: int) -> None:
             bar.update(fetching, completed=done, total=total)
@@ -68,74 +69,97 @@ def scan(
         except ScanRunningError as exc:
             raise fail(str(exc), SCAN_RUNNING) from None
         except KeyboardInterrupt:
-            raise fail("stopped before fetching anything", INTERRUPTED) from None
+            raise fail(_("stopped before fetching anything"), INTERRUPTED) from None
     if not summary["accounts"]:
         console.print(
-            "no eligible accounts: register accounts with 'impartial accounts add' and, for "
-            "personal accounts, record consent with 'impartial consent grant'"
+            _(
+                "no eligible accounts: register accounts with 'impartial accounts add' and, for "
+                "personal accounts, record consent with 'impartial consent grant'"
+            )
         )
     _print_summary(summary)
     if summary["status"] == "interrupted":
         console.print(
-            "stopped: what was fetched is stored; the next scan goes on from there "
-            f"(assessed {summary['assessed']} post(s))"
+            _(
+                "stopped: what was fetched is stored; the next scan goes on from there "
+                "(assessed %(n)s post(s))"
+            )
+            % {"n": summary["assessed"]}
         )
         raise typer.Exit(INTERRUPTED)
     if ingest_only:
         return
     queued = summary["queued"]
     console.print(
-        f"assessed {summary['assessed']} post(s) ({summary['model_calls']} model call(s)); "
-        f"{summary['flags_created']} new flag(s), {queued.get('samples', 0)} quality "
-        f"sample(s) and {queued.get('official_languages_flags', 0)} official-languages flag(s) "
-        "queued for review"
+        _(
+            "assessed %(assessed)s post(s) (%(calls)s model call(s)); %(flags)s new flag(s), "
+            "%(samples)s quality sample(s) and %(languages)s official-languages flag(s) "
+            "queued for review"
+        )
+        % {
+            "assessed": summary["assessed"],
+            "calls": summary["model_calls"],
+            "flags": summary["flags_created"],
+            "samples": queued.get("samples", 0),
+            "languages": queued.get("official_languages_flags", 0),
+        }
     )
 
 
 def _print_summary(summary: dict) -> None:
-    table = Table("", "count", title="Scan summary (ingestion)", title_justify="left")
-    for label, key in (
-        ("accounts", "accounts"),
-        ("requests", "requests"),
-        ("new posts", "new_posts"),
-        ("edits", "edits"),
-        ("rate-limited answers (429)", "http_429"),
+    table = Table("", _("count"), title=_("Scan summary (ingestion)"), title_justify="left")
+    for what, key in (
+        (_("accounts"), "accounts"),
+        (_("requests"), "requests"),
+        (_("new posts"), "new_posts"),
+        (_("edits"), "edits"),
+        (_("rate-limited answers (429)"), "http_429"),
     ):
-        table.add_row(label, str(summary[key]))
+        table.add_row(what, str(summary[key]))
     for reason, count in sorted(summary["skipped"].items()):
-        table.add_row(f"skipped: {reason.replace('_', ' ')}", str(count))
+        why = reason.replace("_", " ")
+        table.add_row(_("skipped: %(reason)s") % {"reason": why}, str(count))
     for host, count in sorted(summary["errors"].items()):
-        table.add_row(Text(f"failed accounts on {host}", style="red"), str(count))
+        failed = _("failed accounts on %(host)s") % {"host": host}
+        table.add_row(Text(failed, style="red"), str(count))
     for kind, count in sorted(summary.get("errors_by_kind", {}).items()):
-        table.add_row(Text(f"failed accounts: {kind}", style="red"), str(count))
+        failed = _("failed accounts: %(kind)s") % {"kind": kind}
+        table.add_row(Text(failed, style="red"), str(count))
     console.print(table)
     for shard in summary["failed_shards"]:
+        every = escape(_("every account of %(shard)s failed") % {"shard": shard})
         console.print(
-            f"[red]every account of {escape(str(shard))} failed[/]: the host may be down",
+            f"[red]{every}[/]: " + escape(_("the host may be down")),
             markup=True,
         )
     if summary.get("failures"):
         console.print(failures_table(summary["failures"]))
     if summary["errors"]:
+        some = escape(_("some accounts failed"))
         console.print(
-            "[yellow]some accounts failed[/]: a transient failure resumes from the account's "
-            "last stored cursor on the next scan; a permanent one needs its reason fixed "
-            "(see 'impartial accounts list')",
+            f"[yellow]{some}[/]: "
+            + escape(
+                _(
+                    "a transient failure resumes from the account's last stored cursor on the "
+                    "next scan; a permanent one needs its reason fixed (see 'impartial accounts "
+                    "list')"
+                )
+            ),
             markup=True,
         )
-    console.print(f"scan run: {summary['status']}")
+    console.print(_("scan run: %(status)s") % {"status": summary["status"]})
 
 
 def failures_table(failures: list[dict]) -> Table:
     """The accounts that could not be read, with the kind and reason of each failure."""
     table = Table(
-        "account",
-        "platform",
-        "host",
-        "kind",
+        _("account"),
+        _("platform"),
+        _("host"),
+        _("kind"),
         "HTTP",
-        "reason",
-        title="Accounts not read",
+        _("reason"),
+        title=_("Accounts not read"),
         title_justify="left",
     )
     for column in table.columns:

@@ -9,6 +9,8 @@ from rich.table import Table
 
 from pipeline.audit.trail import cli_actor
 from pipeline.cli.common import console, fail, session
+from pipeline.i18n import _
+from pipeline.labels import label
 from pipeline.review import users as users_mod
 from pipeline.vocabulary import ROLES
 
@@ -22,9 +24,9 @@ def _read_password(from_stdin: bool) -> str:
     if from_stdin or not sys.stdin.isatty():
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
-            raise fail("no password on stdin")
+            raise fail(_("no password on stdin"))
         return password
-    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return typer.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
 
 
 PERSON_HELP = (
@@ -67,7 +69,10 @@ def add(
             actor=cli_actor(),
         )
         uow.commit()
-        console.print(f"added user {user.id} {user.email} ({user.role})")
+        console.print(
+            _("added user %(id)s %(email)s (%(role)s)")
+            % {"id": user.id, "email": user.email, "role": label(user.role)}
+        )
 
 
 @users.command("list")
@@ -77,16 +82,22 @@ def list_() -> None:
     Example: impartial users list
     """
     with session() as uow:
-        table = Table("id")
-        table.add_column("email", no_wrap=True)
-        for header in ("role", "person id", "active", "locked until", "last sign-in"):
+        table = Table(_("id"))
+        table.add_column(_("email"), no_wrap=True)
+        for header in (
+            _("role"),
+            _("person id"),
+            _("active"),
+            _("locked until"),
+            _("last sign-in"),
+        ):
             table.add_column(header)
         for u in users_mod.list_users(uow.session, actor=cli_actor()):
             table.add_row(
                 str(u.id),
                 u.email,
-                u.role,
-                str(u.person_id or ("external" if u.external else "")),
+                label(u.role),
+                str(u.person_id or (_("external") if u.external else "")),
                 str(u.active),
                 str(u.locked_until or ""),
                 str(u.last_login_at or ""),
@@ -105,7 +116,7 @@ def deactivate(email: str = typer.Argument(..., help="The user's sign-in email."
         user = users_mod.find_user(uow.session, email)
         users_mod.deactivate(uow.session, user, actor=cli_actor())
         uow.commit()
-        console.print(f"deactivated {user.email}")
+        console.print(_("deactivated %(email)s") % {"email": user.email})
 
 
 @users.command("set-role")
@@ -125,7 +136,9 @@ def set_role(
             uow.session, user, role, person_email=person, external=external, actor=cli_actor()
         )
         uow.commit()
-        console.print(f"{user.email} is now {user.role}")
+        console.print(
+            _("%(email)s is now %(role)s") % {"email": user.email, "role": label(user.role)}
+        )
 
 
 @users.command("reset-password")
@@ -144,7 +157,7 @@ def reset_password(
         user = users_mod.find_user(uow.session, email)
         users_mod.reset_password(uow.session, user, password, actor=cli_actor())
         uow.commit()
-        console.print(f"new password set for {user.email}")
+        console.print(_("new password set for %(email)s") % {"email": user.email})
 
 
 @users.command("unlock")
@@ -157,7 +170,7 @@ def unlock(email: str = typer.Argument(..., help="The user's sign-in email.")) -
         user = users_mod.find_user(uow.session, email)
         users_mod.unlock(uow.session, user, actor=cli_actor())
         uow.commit()
-        console.print(f"unlocked {user.email}")
+        console.print(_("unlocked %(email)s") % {"email": user.email})
 
 
 def register(app: typer.Typer) -> None:

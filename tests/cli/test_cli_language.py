@@ -17,7 +17,10 @@ from pipeline.locale.messages import missing
 from tests.cli.test_warm_check import RESULT
 
 OWN = ("cli/__init__.py", "cli/common.py", "cli/check.py", "cli/db.py", "cli/demo.py")
-OWN += ("cli/serve.py", "cli/warm_check.py", "review/clauses.py", "demo/")
+OWN += ("cli/serve.py", "cli/warm_check.py", "review/clauses.py", "demo/", "cli/accounts.py")
+OWN += ("cli/airflow.py", "cli/audit.py", "cli/classifier.py", "cli/consent.py", "cli/export.py")
+OWN += ("cli/hold.py", "cli/languages.py", "cli/report.py", "cli/retention.py", "cli/scan.py")
+OWN += ("cli/users.py", "cli/fine_tuning.py")
 
 
 @pytest.fixture
@@ -81,6 +84,49 @@ def test_the_demo_summary_speaks_french_and_never_puts_a_name_beside_a_pseudonym
     assert "Signalements à examiner par une personne (1)" in out
     assert "en vigueur" in out and "Compte personnel" in out and "Ouvert" in out
     assert not [line for line in out.splitlines() if "P-1A2B3C" in line and "Ana" in line]
+
+
+def test_consent_and_legal_holds_answer_in_french(lang_env: pytest.MonkeyPatch, db, make) -> None:
+    person = make.person("Ana Roy")
+    db.commit()
+    lang_env.setenv("IMPARTIAL_LANG", "fr")
+    lang_env.setenv("COLUMNS", "200")
+    runner = CliRunner()
+
+    granted = runner.invoke(app, ["consent", "grant", person.email, "--evidence", "PS-114"])
+    held = runner.invoke(app, ["hold", "add", person.email, "--reason", "Grief 2026-114"])
+    withdrawn = runner.invoke(app, ["consent", "withdraw", person.email])
+    listed = runner.invoke(app, ["hold", "list"])
+    both_dates = ["--evidence", "x", "--days", "3", "--expires", "2027-01-01"]
+    both = runner.invoke(app, ["consent", "grant", person.email, *both_dates])
+
+    assert f"accordé pour {person.email}" in granted.output and "jusqu'au retrait" in granted.output
+    assert f"placée sur {person.email}" in held.output
+    assert f"1 consentement(s) de {person.email} retiré(s)" in withdrawn.output
+    assert "0 compte(s) purgé(s) : 0 publications supprimées" in withdrawn.output
+    assert "placée par" in listed.output and "Grief 2026-114" in listed.output
+    assert (
+        both.exit_code == 2 and "erreur : donnez --expires ou --days, pas les deux" in both.output
+    )
+    assert i18n.current() == "en"
+
+
+def test_a_dry_retention_run_and_the_report_list_answer_in_french(
+    lang_env: pytest.MonkeyPatch, db
+) -> None:
+    lang_env.setenv("IMPARTIAL_LANG", "fr")
+    lang_env.setenv("COLUMNS", "200")
+    runner = CliRunner()
+
+    dry = runner.invoke(app, ["retention", "run", "--dry-run"])
+    reports = runner.invoke(app, ["report"])
+    english = runner.invoke(app, ["retention", "run", "--dry-run"], env={"IMPARTIAL_LANG": "en"})
+
+    assert dry.exit_code == 0, dry.output
+    assert "serait supprimé" in dry.output and "comptes sans consentement (purgés)" in dry.output
+    assert "essai à blanc : rien n'a été modifié" in dry.output
+    assert "ce qu'il montre" in reports.output and "rapport" in reports.output
+    assert "dry run: nothing was changed" in english.output and "would go" in english.output
 
 
 def test_every_message_of_these_commands_has_french() -> None:
