@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from pipeline.audit.trail import record
+from pipeline.i18n import _
 
 # The event's columns as one JSON object, computed by PostgreSQL: the same text as the
 # trigger's (migration 0007); the time in UTC to the microsecond, whatever the session's zone.
@@ -99,10 +100,12 @@ class ChainReport:
 
 def parse_anchor(value: str) -> tuple[int, str]:
     """``SEQ:HASH`` as printed by an earlier check; ValueError when it is not that."""
-    seq, _, digest = value.partition(":")
+    seq, _colon, digest = value.partition(":")
     digest = digest.strip().lower()
     if not seq.strip().isdigit() or len(digest) != 64 or not set(digest) <= set("0123456789abcdef"):
-        raise ValueError(f"{value!r} is not SEQ:HASH (a chain position and a sha256 in hex)")
+        raise ValueError(
+            _("%(value)r is not SEQ:HASH (a chain position and a sha256 in hex)") % {"value": value}
+        )
     return int(seq), digest
 
 

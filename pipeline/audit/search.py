@@ -27,6 +27,7 @@ from pipeline.audit.outputs import csv_text
 from pipeline.audit.trail import record
 from pipeline.clock import instant
 from pipeline.db.models import AppUser, AuditEvent
+from pipeline.i18n import _
 
 COLUMNS = (
     "id",
@@ -53,7 +54,7 @@ def until(value: str | None) -> datetime | None:
     if len(value) == 10:
         day = date.fromisoformat(value)
         if day == date.max:
-            raise ValueError("the last day a search can cover is 9999-12-30")
+            raise ValueError(_("the last day a search can cover is 9999-12-30"))
         return instant(datetime.combine(day + timedelta(days=1), time()))
     return instant(value)
 

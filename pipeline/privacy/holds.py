@@ -13,6 +13,7 @@ from pipeline.audit import trail
 from pipeline.clock import now
 from pipeline.db.models import LegalHold
 from pipeline.errors import InputError
+from pipeline.i18n import _
 from pipeline.registry import people
 
 
@@ -22,7 +23,7 @@ def place_hold(
     """Suspend every purge of a person's data (litigation, investigation, access request)."""
     person = people.person_by_email(session, email)
     if not reason.strip():
-        raise InputError("a legal hold needs a reason: say which matter requires it")
+        raise InputError(_("a legal hold needs a reason: say which matter requires it"))
     hold = LegalHold(person_id=person.id, reason=reason.strip(), placed_by=actor)
     if at is not None:
         hold.placed_at = at
@@ -44,10 +45,14 @@ def release_hold(
 ) -> LegalHold:
     hold = session.get(LegalHold, hold_id)
     if hold is None:
-        raise InputError(f"no legal hold with id {hold_id}: see 'impartial hold list --all'")
+        raise InputError(
+            _("no legal hold with id %(hold_id)s: see 'impartial hold list --all'")
+            % {"hold_id": hold_id}
+        )
     if hold.released_at is not None:
         raise InputError(
-            f"legal hold {hold_id} was already released on {hold.released_at:%Y-%m-%d}"
+            _("legal hold %(hold_id)s was already released on %(day)s")
+            % {"hold_id": hold_id, "day": f"{hold.released_at:%Y-%m-%d}"}
         )
     hold.released_at = at or now()
     trail.record(

@@ -27,6 +27,7 @@ from pipeline.audit import trail
 from pipeline.clock import now
 from pipeline.config import Settings, get_settings
 from pipeline.errors import InputError
+from pipeline.i18n import _
 from pipeline.privacy.purge import HELD_PERSONS, purge_account_content, unconsented_accounts
 
 _NOT_HELD = f"""NOT EXISTS (
@@ -100,8 +101,10 @@ def run_retention(
     at = at or current
     if not dry_run and at > current + CLOCK_SKEW:
         raise InputError(
-            f"cannot apply retention as of {at:%Y-%m-%d %H:%M} UTC: that is in the future, and "
-            "would remove now what the rules keep until then (use --dry-run to look ahead)"
+            _(
+                "cannot apply retention as of %(at)s UTC: that is in the future, and would remove now what the rules keep until then (use --dry-run to look ahead)"
+            )
+            % {"at": f"{at:%Y-%m-%d %H:%M}"}
         )
     session.flush()
     savepoint = session.begin_nested() if dry_run else None

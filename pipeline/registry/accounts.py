@@ -16,6 +16,7 @@ from pipeline.audit import trail
 from pipeline.clock import now
 from pipeline.db.models import Account
 from pipeline.errors import InputError
+from pipeline.i18n import _
 from pipeline.registry import handles
 from pipeline.registry.people import check_not_retired, person_by_email
 from pipeline.vocabulary import ACCOUNT_KINDS
@@ -38,13 +39,15 @@ def add_account(session: Session, spec: AccountSpec, *, actor: str) -> Account:
     address = handles.parse(spec.platform, spec.handle, spec.host or None)
     kind = spec.kind.strip().lower()
     if kind not in ACCOUNT_KINDS:
-        raise InputError(f"unknown account kind {spec.kind!r}: use official or personal")
+        raise InputError(
+            _("unknown account kind %(kind)r: use official or personal") % {"kind": spec.kind}
+        )
     owner = check_not_retired(person_by_email(session, spec.owner)) if spec.owner else None
     if kind == "personal" and owner is None:
-        raise InputError("a personal account needs an owner: give the owner's email")
+        raise InputError(_("a personal account needs an owner: give the owner's email"))
     org_unit = (spec.org_unit or "").strip() or (owner.org_unit if owner else None)
     if org_unit is None:
-        raise InputError("an official account needs an org unit or an owner")
+        raise InputError(_("an official account needs an org unit or an owner"))
     duplicate = session.scalar(
         select(Account.id).where(
             Account.platform == address.platform,
@@ -54,8 +57,15 @@ def add_account(session: Session, spec: AccountSpec, *, actor: str) -> Account:
     )
     if duplicate:
         raise InputError(
-            f"account {address.platform} {address.handle} on {address.host} is already "
-            f"registered (id {duplicate})"
+            _(
+                "account %(platform)s %(handle)s on %(host)s is already registered (id %(duplicate)s)"
+            )
+            % {
+                "platform": address.platform,
+                "handle": address.handle,
+                "host": address.host,
+                "duplicate": duplicate,
+            }
         )
     account = Account(
         platform=address.platform,
@@ -90,24 +100,28 @@ def import_accounts(session: Session, csv_text: str, *, actor: str) -> list[Acco
     missing = {"platform", "handle", "kind"} - set(reader.fieldnames or ())
     if missing:
         raise InputError(
-            f"line 1: the CSV header lacks {', '.join(sorted(missing))} "
-            f"(columns: {', '.join(CSV_COLUMNS)})"
+            _("line 1: the CSV header lacks %(missing)s (columns: %(columns)s)")
+            % {"missing": ", ".join(sorted(missing)), "columns": ", ".join(CSV_COLUMNS)}
         )
     unknown = set(reader.fieldnames or ()) - set(CSV_COLUMNS)
     if unknown:
-        raise InputError(f"line 1: unknown column(s) {', '.join(sorted(unknown))}")
+        raise InputError(
+            _("line 1: unknown column(s) %(unknown)s") % {"unknown": ", ".join(sorted(unknown))}
+        )
     added = []
     for row in reader:
         if None in row or any(v is None for v in row.values()):
-            raise InputError(f"line {reader.line_num}: wrong number of fields")
+            raise InputError(_("line %(line)s: wrong number of fields") % {"line": reader.line_num})
         spec = AccountSpec(**{k: (v or "").strip() or None for k, v in row.items()})  # type: ignore[arg-type]
         try:
             with session.begin_nested():
                 added.append(add_account(session, spec, actor=actor))
         except InputError as exc:
-            raise InputError(f"line {reader.line_num}: {exc}") from exc
+            raise InputError(
+                _("line %(line)s: %(exc)s") % {"line": reader.line_num, "exc": exc}
+            ) from exc
     if not added:
-        raise InputError("the CSV holds no account rows")
+        raise InputError(_("the CSV holds no account rows"))
     return added
 
 
@@ -121,9 +135,11 @@ def list_accounts(session: Session, *, include_inactive: bool = False) -> list[A
 def deactivate_account(session: Session, account_id: int, *, actor: str) -> Account:
     account = session.get(Account, account_id)
     if account is None:
-        raise InputError(f"no account with id {account_id}")
+        raise InputError(_("no account with id %(account_id)s") % {"account_id": account_id})
     if not account.active:
-        raise InputError(f"account {account_id} is already deactivated")
+        raise InputError(
+            _("account %(account_id)s is already deactivated") % {"account_id": account_id}
+        )
     account.active = False
     account.deactivated_at = now()
     trail.record(

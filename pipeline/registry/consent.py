@@ -16,6 +16,7 @@ from pipeline.audit import trail
 from pipeline.clock import now
 from pipeline.db.models import Account, Consent
 from pipeline.errors import InputError
+from pipeline.i18n import _
 from pipeline.registry.people import check_not_retired, person_by_email
 
 DEFAULT_PURPOSE = (
@@ -38,13 +39,19 @@ def grant_consent(
     person = check_not_retired(person_by_email(session, email))
     granted_at = at or now()
     if not evidence.strip():
-        raise InputError("consent needs evidence: say where the signed opt-in is kept")
+        raise InputError(_("consent needs evidence: say where the signed opt-in is kept"))
     if expires_at is not None and expires_at <= granted_at:
-        raise InputError(f"the expiry {expires_at:%Y-%m-%d} is not after the grant")
+        raise InputError(
+            _("the expiry %(expires_at)s is not after the grant")
+            % {"expires_at": f"{expires_at:%Y-%m-%d}"}
+        )
     if account_id is not None:
         account = session.get(Account, account_id)
         if account is None or account.owner_id != person.id:
-            raise InputError(f"account {account_id} is not an account of {person.email}")
+            raise InputError(
+                _("account %(account_id)s is not an account of %(email)s")
+                % {"account_id": account_id, "email": person.email}
+            )
     consent = Consent(
         person=person,
         scope="account" if account_id is not None else "all",
@@ -84,7 +91,7 @@ def withdraw_consent(
     if consent_id is not None:
         active = [c for c in active if c.id == consent_id]
     if not active:
-        raise InputError(f"{person.email} has no consent to withdraw")
+        raise InputError(_("%(email)s has no consent to withdraw") % {"email": person.email})
     for consent in active:
         consent.withdrawn_at = at
         trail.record(

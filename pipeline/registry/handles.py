@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from pipeline.errors import InputError
+from pipeline.i18n import _
 from pipeline.vocabulary import PLATFORMS
 
 BLUESKY_APPVIEW = "https://public.api.bsky.app"
@@ -36,27 +37,38 @@ def normalize_host(host: str) -> str:
         host = f"https://{host}"
     parts = urlsplit(host)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.path:
-        raise InputError(f"malformed host {host!r}: give a host name or an http(s) base URL")
+        raise InputError(
+            _("malformed host %(host)r: give a host name or an http(s) base URL") % {"host": host}
+        )
     return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
 def parse(platform: str, handle: str, host: str | None = None) -> AccountAddress:
     platform = platform.strip().lower()
     if platform not in PLATFORMS:
-        raise InputError(f"unknown platform {platform!r}: use one of {', '.join(PLATFORMS)}")
+        raise InputError(
+            _("unknown platform %(platform)r: use one of %(platforms)s")
+            % {"platform": platform, "platforms": ", ".join(PLATFORMS)}
+        )
     handle = handle.strip()
     if not handle:
-        raise InputError("an account needs a handle (or a feed URL for rss)")
+        raise InputError(_("an account needs a handle (or a feed URL for rss)"))
     return {"mastodon": _mastodon, "bluesky": _bluesky, "rss": _feed}[platform](handle, host)
 
 
 def _mastodon(handle: str, host: str | None) -> AccountAddress:
-    user, _, domain = handle.lstrip("@").partition("@")
+    user, _at, domain = handle.lstrip("@").partition("@")
     if not _MASTODON_USER.match(user) or (domain and not _DOMAIN.match(domain)):
-        raise InputError(f"malformed Mastodon handle {handle!r}: expected @user@instance.example")
+        raise InputError(
+            _("malformed Mastodon handle %(handle)r: expected @user@instance.example")
+            % {"handle": handle}
+        )
     if not domain:
         if host is None:
-            raise InputError(f"Mastodon handle {handle!r} needs its instance: @user@instance")
+            raise InputError(
+                _("Mastodon handle %(handle)r needs its instance: @user@instance")
+                % {"handle": handle}
+            )
         domain = urlsplit(normalize_host(host)).hostname or ""
     base = normalize_host(host) if host else normalize_host(domain)
     # Mastodon usernames are case-insensitive: store one spelling
@@ -67,8 +79,10 @@ def _bluesky(handle: str, host: str | None) -> AccountAddress:
     handle = handle.lstrip("@")
     if not (_DID.match(handle) or _DOMAIN.match(handle)):
         raise InputError(
-            f"malformed Bluesky handle {handle!r}: expected a handle like alice.bsky.social "
-            "or a DID like did:plc:..."
+            _(
+                "malformed Bluesky handle %(handle)r: expected a handle like alice.bsky.social or a DID like did:plc:..."
+            )
+            % {"handle": handle}
         )
     if not handle.startswith("did:"):
         handle = handle.lower()
@@ -78,8 +92,12 @@ def _bluesky(handle: str, host: str | None) -> AccountAddress:
 def _feed(url: str, host: str | None) -> AccountAddress:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(f"malformed feed URL {url!r}: expected http(s)://host/path")
+        raise InputError(
+            _("malformed feed URL %(url)r: expected http(s)://host/path") % {"url": url}
+        )
     origin = f"{parts.scheme}://{parts.netloc.lower()}"
     if host and normalize_host(host) != origin:
-        raise InputError(f"the feed URL {url!r} is not on host {host!r}")
+        raise InputError(
+            _("the feed URL %(url)r is not on host %(host)r") % {"url": url, "host": host}
+        )
     return AccountAddress("rss", origin, url)

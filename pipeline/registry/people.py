@@ -25,7 +25,9 @@ def normalize_email(email: str) -> str:
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise InputError(f"invalid email {email!r}: {exc}") from exc
+        raise InputError(
+            _("invalid email %(email)r: %(exc)s") % {"email": email, "exc": exc}
+        ) from exc
 
 
 def add_person(
@@ -40,9 +42,11 @@ def add_person(
     email = normalize_email(email)
     _check_band(seniority)
     if not name.strip() or not org_unit.strip():
-        raise InputError("a person needs a name and an org unit")
+        raise InputError(_("a person needs a name and an org unit"))
     if session.scalar(select(Person.id).where(Person.email == email)):
-        raise InputError(f"a person with email {email} is already registered")
+        raise InputError(
+            _("a person with email %(email)s is already registered") % {"email": email}
+        )
     person = Person(
         email=email,
         display_name=name.strip(),
@@ -67,7 +71,10 @@ def person_by_email(session: Session, email: str) -> Person:
     email = normalize_email(email)
     person = session.scalar(select(Person).where(Person.email == email))
     if person is None:
-        raise InputError(f"no person registered with email {email}: add them with 'people add'")
+        raise InputError(
+            _("no person registered with email %(email)s: add them with 'people add'")
+            % {"email": email}
+        )
     return person
 
 
@@ -78,7 +85,8 @@ def list_people(session: Session) -> list[Person]:
 def _check_band(seniority: str) -> None:
     if seniority not in SENIORITY_BANDS:
         raise InputError(
-            f"unknown seniority band {seniority!r}: use one of {', '.join(SENIORITY_BANDS)}"
+            _("unknown seniority band %(seniority)r: use one of %(bands)s")
+            % {"seniority": seniority, "bands": ", ".join(SENIORITY_BANDS)}
         )
 
 

@@ -24,6 +24,7 @@ from pipeline.clock import now
 from pipeline.config import Settings, get_settings
 from pipeline.db.engine import get_engine
 from pipeline.errors import InputError
+from pipeline.i18n import _
 from pipeline.reports.suppression import PROTECTIONS, Protection, suppress
 
 REPORTS_DIR = Path(__file__).resolve().parents[2] / "sql" / "reports"
@@ -87,7 +88,7 @@ def list_reports(directory: Path = REPORTS_DIR) -> list[ReportInfo]:
     found = []
     for path in sorted(directory.glob("*.sql")):
         first = path.read_text(encoding="utf-8").splitlines()[0].removeprefix("--").strip()
-        title, _, description = first.partition(":")
+        title, _colon, description = first.partition(":")
         found.append(ReportInfo(path.stem, title.strip(), description.strip(), path))
     return found
 
@@ -95,7 +96,10 @@ def list_reports(directory: Path = REPORTS_DIR) -> list[ReportInfo]:
 def report_info(name: str) -> ReportInfo:
     reports = {r.name: r for r in list_reports()}
     if name not in reports:
-        raise InputError(f"no report {name!r}: use one of {', '.join(sorted(reports))}")
+        raise InputError(
+            _("no report %(name)r: use one of %(reports)s")
+            % {"name": name, "reports": ", ".join(sorted(reports))}
+        )
     return reports[name]
 
 
@@ -121,12 +125,14 @@ def period(
         )
     except OverflowError:
         raise InputError(
-            "that period reaches past the dates a report can cover (years 1 to 9999)"
+            _("that period reaches past the dates a report can cover (years 1 to 9999)")
         ) from None
     if start >= end:
         raise InputError(
-            f"the period is empty: {start:%Y-%m-%d} is not before {end:%Y-%m-%d} "
-            "(a report covers whole days: 'to' must be a later day than 'from')"
+            _(
+                "the period is empty: %(start)s is not before %(end)s (a report covers whole days: 'to' must be a later day than 'from')"
+            )
+            % {"start": f"{start:%Y-%m-%d}", "end": f"{end:%Y-%m-%d}"}
         )
     return start, end
 
@@ -181,8 +187,8 @@ def end_of(end: datetime | None) -> datetime | None:
         return day_start(end) + timedelta(days=1)
     except OverflowError:
         raise InputError(
-            f"{end:%Y-%m-%d} is too far in the future: the last day a report can cover is "
-            "9999-12-30"
+            _("%(end)s is too far in the future: the last day a report can cover is 9999-12-30")
+            % {"end": f"{end:%Y-%m-%d}"}
         ) from None
 
 

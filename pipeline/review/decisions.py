@@ -209,14 +209,14 @@ def close_escalation(
     flag = visible_flag(session, flag_id, lead, lock=True)
     if flag_status(session, flag, at) != "escalated":
         raise Conflict(_("flag %(id)s is not escalated") % {"id": flag_id})
-    check_second_lead(session, lead, flag, action="close the escalation")
+    check_second_lead(session, lead, flag, action=_("close the escalation"))
     item = [f for f in post_flags(session, flag.post_id, lock=True) if f.closed_at is not None]
     choices: list[Choice] = []
     for f in item:
         if flag_status(session, f, at) != "escalated":
             continue
         if f.id != flag.id:
-            check_second_lead(session, lead, f, action="close the escalation")
+            check_second_lead(session, lead, f, action=_("close the escalation"))
         applied = (clause if f.id == flag.id else None) or _own_clause(f)
         _check(decision, LEAD_DECISIONS, applied)
         choices.append((f, decision, applied))
@@ -247,7 +247,7 @@ def reopen(
     for f in item:
         if flag_status(session, f, at) == "escalated":
             # sending an escalation back to the queue ends it as surely as closing it does
-            check_second_lead(session, lead, f, action="reopen the escalation")
+            check_second_lead(session, lead, f, action=_("reopen the escalation"))
     choices = [(f, Decision.REOPEN.value, _own_clause(f)) for f in item]
     choices = _with_copies(session, choices, closed=True)
     check_no_conflict(session, lead, [f for f, _d, _c in choices])

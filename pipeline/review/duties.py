@@ -14,6 +14,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from pipeline.db.models import AppUser, Flag, Review
+from pipeline.i18n import _
 from pipeline.review.errors import NotAllowed
 from pipeline.vocabulary import Decision
 
@@ -41,6 +42,8 @@ def check_second_lead(session: Session, lead: AppUser, flag: Flag, *, action: st
     who raised the escalation."""
     if raised_by(session, lead, flag):
         raise NotAllowed(
-            f"you escalated flag {flag.id} yourself: a second lead must {action} "
-            "(separation of duties)"
+            _(
+                "you escalated flag %(flag)s yourself: a second lead must %(action)s (separation of duties)"
+            )
+            % {"flag": flag.id, "action": action}
         )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from pipeline.clock import now
 from pipeline.db.models import AppUser, EmployeeResponse
 from pipeline.errors import InputError
+from pipeline.i18n import _
 from pipeline.review.guards import audit_flag, get_flag, hidden, owner_of, require_role
 from pipeline.review.own_posts import employee_explanation
 from pipeline.review.status import status_of
@@ -81,14 +82,14 @@ def respond(
     if user.person_id is None or owner_of(session, flag) != user.person_id:
         raise hidden(f"flag {flag_id} is not about the employee's own posts")
     if kind not in ("comment", "contest"):
-        raise InputError("a response is a 'comment' (your side) or a 'contest' of a decision")
+        raise InputError(_("a response is a 'comment' (your side) or a 'contest' of a decision"))
     body = (body or "").strip()
     if not body:
-        raise InputError("write what you want the lead to read")
+        raise InputError(_("write what you want the lead to read"))
     if len(body) > MAX_RESPONSE_CHARS:
-        raise InputError(f"keep it under {MAX_RESPONSE_CHARS} characters")
+        raise InputError(_("keep it under %(n)s characters") % {"n": MAX_RESPONSE_CHARS})
     if kind == "contest" and flag.closed_at is None:
-        raise InputError("there is no decision to contest yet: add your side as a comment")
+        raise InputError(_("there is no decision to contest yet: add your side as a comment"))
     response = EmployeeResponse(flag_id=flag.id, user_id=user.id, kind=kind, body=body)
     session.add(response)
     session.flush()

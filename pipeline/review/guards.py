@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 
 from pipeline.audit import trail
 from pipeline.db.models import Account, AppUser, Flag, Person, Post, Review
+from pipeline.i18n import N_, _
 from pipeline.review.errors import NotAllowed, NotFound
 from pipeline.vocabulary import Role
 
 REVIEW_ROLES = (Role.REVIEWER, Role.LEAD)
-HIDDEN = "no such flag, or not one you may open: claim the next flag from the queue"
+HIDDEN = N_("no such flag, or not one you may open: claim the next flag from the queue")
 
 
 def now(at: datetime | None = None) -> datetime:
@@ -62,7 +63,7 @@ def audit_flag(
 
 def require_role(user: AppUser, *roles: str) -> None:
     if not user.active or user.role not in roles:
-        raise NotAllowed(f"this needs the role {' or '.join(roles)}")
+        raise NotAllowed(_("this needs the role %(roles)s") % {"roles": " or ".join(roles)})
 
 
 def owner_of(session: Session, flag: Flag) -> int | None:
@@ -86,7 +87,7 @@ def own_person_ids(session: Session, user: AppUser) -> list[int]:
 
 def hidden(reason: str) -> NotFound:
     """The refusal for a flag the user may not know about: worded as for a missing flag."""
-    return NotFound(HIDDEN, reason=reason)
+    return NotFound(_(HIDDEN), reason=reason)
 
 
 def check_no_conflict(session: Session, user: AppUser, flags: list[Flag]) -> None:
@@ -105,7 +106,7 @@ def get_flag(session: Session, flag_id: int, *, lock: bool = False) -> Flag:
         query = query.with_for_update()
     flag = session.scalar(query)
     if flag is None:
-        raise NotFound(HIDDEN, reason=f"no flag {flag_id}")
+        raise NotFound(_(HIDDEN), reason=f"no flag {flag_id}")
     return flag
 
 

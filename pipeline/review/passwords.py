@@ -17,6 +17,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from pipeline.errors import InputError
+from pipeline.i18n import _
 
 MIN_PASSWORD_CHARS = 12
 # a user name this short appears inside ordinary words: only an exact match counts then
@@ -38,11 +39,13 @@ def check_password(password: str, *, email: str | None = None) -> None:
     """Raise ``InputError`` saying what is wrong with ``password`` for the account ``email``."""
     core = password.strip()
     if not core:
-        raise InputError("the password is blank: choose one of at least 12 characters")
+        raise InputError(_("the password is blank: choose one of at least 12 characters"))
     if len(core) < MIN_PASSWORD_CHARS:
         raise InputError(
-            f"a password needs at least {MIN_PASSWORD_CHARS} characters (not counting blanks "
-            "around it): a few unrelated words make a good one"
+            _(
+                "a password needs at least %(n)s characters (not counting blanks around it): a few unrelated words make a good one"
+            )
+            % {"n": MIN_PASSWORD_CHARS}
         )
     lowered = core.lower()
     if email:
@@ -51,12 +54,12 @@ def check_password(password: str, *, email: str | None = None) -> None:
         if email in lowered or (
             name in lowered if len(name) >= _MIN_NAME_CHARS else lowered == name
         ):
-            raise InputError("the password must not contain the account's email or user name")
+            raise InputError(_("the password must not contain the account's email or user name"))
     common = common_passwords()
     if lowered in common or lowered.strip(_PADDING) in common:
-        raise InputError("that password is on a list of common passwords: choose another")
+        raise InputError(_("that password is on a list of common passwords: choose another"))
     if len(set(lowered)) < 5:
-        raise InputError("the password repeats too few characters: choose a less regular one")
+        raise InputError(_("the password repeats too few characters: choose a less regular one"))
 
 
 def hash_password(password: str, *, email: str | None = None) -> str:

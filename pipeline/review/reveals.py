@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from pipeline.clock import now
 from pipeline.db.models import Account, AppUser, Person, Post
 from pipeline.errors import InputError
+from pipeline.i18n import _
 from pipeline.review.duties import check_second_lead
 from pipeline.review.errors import NotAllowed
 from pipeline.review.guards import audit_flag, require_role, visible_flag
@@ -28,9 +29,9 @@ def reveal_reason(reason: str | None) -> str:
     """The stated reason for a reveal, stripped; ``InputError`` when blank or too long."""
     reason = (reason or "").strip()
     if not reason:
-        raise InputError("a reveal needs a reason: say why the author's identity is needed")
+        raise InputError(_("a reveal needs a reason: say why the author's identity is needed"))
     if len(reason) > MAX_REASON_CHARS:
-        raise InputError(f"keep the reason under {MAX_REASON_CHARS} characters")
+        raise InputError(_("keep the reason under %(n)s characters") % {"n": MAX_REASON_CHARS})
     return reason
 
 
@@ -48,8 +49,8 @@ def reveal_identity(
     at = now(at)
     flag = visible_flag(session, flag_id, lead)
     if flag_status(session, flag, at) != "escalated":
-        raise NotAllowed("identities are revealed only on escalated flags")
-    check_second_lead(session, lead, flag, action="reveal the author's identity")
+        raise NotAllowed(_("identities are revealed only on escalated flags"))
+    check_second_lead(session, lead, flag, action=_("reveal the author's identity"))
     post = session.get(Post, flag.post_id)
     account = session.get(Account, post.account_id)
     owner = session.get(Person, account.owner_id) if account.owner_id else None

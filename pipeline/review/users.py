@@ -22,6 +22,7 @@ from pipeline.clock import now
 from pipeline.config import Settings, get_settings
 from pipeline.db.models import AppUser, Person
 from pipeline.errors import InputError
+from pipeline.i18n import _
 from pipeline.registry.people import check_not_retired, normalize_email, person_by_email
 from pipeline.review.errors import NotFound
 from pipeline.review.passwords import DUMMY_HASH, hash_password, rehashed, verify_password
@@ -45,7 +46,7 @@ def add_user(
     email = normalize_email(email)
     _check_role(role)
     if session.scalar(select(AppUser.id).where(AppUser.email == email)):
-        raise InputError(f"a user {email} already exists")
+        raise InputError(_("a user %(email)s already exists") % {"email": email})
     person = _person(session, email, person_email, external)
     _check_identity(role, person.id if person else None, bool(external))
     user = AppUser(
@@ -83,21 +84,23 @@ def find_user(session: Session, email: str) -> AppUser:
     """The account with this email, active or not."""
     user = session.scalar(select(AppUser).where(AppUser.email == normalize_email(email)))
     if user is None:
-        raise InputError(f"no user {email}: see 'impartial users list'")
+        raise InputError(_("no user %(email)s: see 'impartial users list'") % {"email": email})
     return user
 
 
 def user_by_id(session: Session, user_id: int) -> AppUser:
     user = session.get(AppUser, user_id)
     if user is None:
-        raise NotFound(f"no user {user_id}")
+        raise NotFound(_("no user %(user_id)s") % {"user_id": user_id})
     return user
 
 
 def user_by_email(session: Session, email: str) -> AppUser:
     user = session.scalar(select(AppUser).where(AppUser.email == normalize_email(email)))
     if user is None or not user.active:
-        raise InputError(f"no active user {email}: add one with 'impartial users add'")
+        raise InputError(
+            _("no active user %(email)s: add one with 'impartial users add'") % {"email": email}
+        )
     return user
 
 
@@ -182,7 +185,7 @@ def deactivate(
 ) -> None:
     """The account can no longer sign in, and its sessions end now."""
     if not user.active:
-        raise InputError(f"{user.email} is already deactivated")
+        raise InputError(_("%(email)s is already deactivated") % {"email": user.email})
     _keep_an_admin(session, user)
     user.active = False
     _changed(session, user, "user.deactivate", actor, actor_user_id)
@@ -201,7 +204,10 @@ def set_role(
     """Give ``user`` another role; a reviewer or lead needs a person (or ``external``)."""
     _check_role(role)
     if role == user.role:
-        raise InputError(f"{user.email} is already {_article(role)} {role}")
+        raise InputError(
+            _("%(email)s is already %(article)s %(role)s")
+            % {"email": user.email, "article": _article(role), "role": role}
+        )
     if user.person_id is None:
         person = _person(session, user.email, person_email, external)
         if person is not None:
@@ -209,7 +215,9 @@ def set_role(
         elif external:
             user.external = True
     elif person_email or external:
-        raise InputError(f"{user.email} is already linked to a registered person")
+        raise InputError(
+            _("%(email)s is already linked to a registered person") % {"email": user.email}
+        )
     _check_identity(role, user.person_id, user.external)
     _keep_an_admin(session, user)
     old, user.role = user.role, role
@@ -269,7 +277,10 @@ def _changed(
 
 def _check_role(role: str) -> None:
     if role not in ROLES:
-        raise InputError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+        raise InputError(
+            _("unknown role %(role)r: use one of %(roles)s")
+            % {"role": role, "roles": ", ".join(ROLES)}
+        )
 
 
 def _person(
@@ -277,27 +288,29 @@ def _person(
 ) -> Person | None:
     """The person an account is: the one named, else the one registered with its email."""
     if person_email and external:
-        raise InputError("give either --person (who they are) or --external, not both")
+        raise InputError(_("give either --person (who they are) or --external, not both"))
     if external is not None and not external.strip():
-        raise InputError("--external needs a reason, e.g. --external 'agency contractor'")
+        raise InputError(_("--external needs a reason, e.g. --external 'agency contractor'"))
     if person_email:
         return check_not_retired(person_by_email(session, person_email))
     same = session.scalar(select(Person).where(Person.email == email))
     if same is not None and external:
         raise InputError(
-            f"{email} is a registered person's email: this user is that person, not external"
+            _("%(email)s is a registered person's email: this user is that person, not external")
+            % {"email": email}
         )
     return check_not_retired(same) if same is not None else None
 
 
 def _check_identity(role: str, person_id: int | None, external: bool) -> None:
     if role == Role.EMPLOYEE and person_id is None:
-        raise InputError("an employee account needs --person: the registered person it is")
+        raise InputError(_("an employee account needs --person: the registered person it is"))
     if role in REVIEW_ROLES and person_id is None and not external:
         raise InputError(
-            f"a {role} must be linked to the registered person they are (--person EMAIL), or "
-            "marked --external 'REASON' when they are none of the monitored people: otherwise "
-            "their own posts could reach them"
+            _(
+                "a %(role)s must be linked to the registered person they are (--person EMAIL), or marked --external 'REASON' when they are none of the monitored people: otherwise their own posts could reach them"
+            )
+            % {"role": role}
         )
 
 
@@ -307,7 +320,10 @@ def _keep_an_admin(session: Session, user: AppUser) -> None:
     # the other admins' rows are locked, so two admins cannot demote each other at once
     admins = select(AppUser.id).where(AppUser.role == Role.ADMIN, AppUser.active)
     if len(session.scalars(admins.with_for_update()).all()) <= 1:
-        raise InputError(f"{user.email} is the last active admin: make another user admin first")
+        raise InputError(
+            _("%(email)s is the last active admin: make another user admin first")
+            % {"email": user.email}
+        )
 
 
 def _article(role: str) -> str:

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from pipeline import i18n
@@ -66,6 +67,23 @@ def _error(request: Request, status: int, message: str) -> Response:
     # in the page's language when the catalogue knows the message, else as it is
     shown = i18n.gettext(ROUTING_MESSAGES.get(message, message), language.request_lang(request))
     return render(request, "error.html", None, status_code=status, status=status, message=shown)
+
+
+class RequestLanguage:
+    """The request's language in effect while its route runs, not only while a page renders:
+    a message raised there (a refused action's, a form's error) is worded in the user's language.
+    It reads the session (the user is not loaded yet: their saved choice is copied into the
+    session at sign-in), else ``Accept-Language``, else English."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with i18n.use_lang(language.request_lang(Request(scope))):
+            await self.app(scope, receive, send)
 
 
 def _without_input(error: Any) -> dict[str, Any]:
@@ -121,6 +139,7 @@ def create_app(settings: Settings | None = None, *, https_only: bool | None = No
     # Added first, so it sits next to the routes: what it counts is what they read, and its
     # 413 is raised straight into them (no middleware's task group in between).
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestLanguage)  # before the session's: it runs inside it
     app.add_middleware(
         SessionMiddleware,
         secret_key=key,
@@ -181,7 +200,12 @@ def create_app(settings: Settings | None = None, *, https_only: bool | None = No
         if _is_api(request):
             return JSONResponse({"detail": problems}, status_code=422)
         fields = "; ".join(f"{p['loc'][-1]}: {p['msg']}" for p in problems if p["loc"])
-        return _error(request, 422, f"the form was not valid ({fields}): correct it and resend")
+        return _error(
+            request,
+            422,
+            i18n.gettext("the form was not valid (%(fields)s): correct it and resend")
+            % {"fields": fields},
+        )
 
     for routes in (language, auth, review, people, admin, reports, api):
         app.include_router(routes.router)

@@ -20,6 +20,8 @@ from pipeline.audit.search import until
 from pipeline.clock import instant
 from pipeline.db.models import AppUser
 from pipeline.errors import InputError
+from pipeline.i18n import _
+from pipeline.labels import label
 from pipeline.reports.runner import ReportInfo, end_of, list_reports
 from pipeline.vocabulary import ROLES, Role
 from pipeline.web.security import SESSION_USER, SESSION_VERSION, LoginNeeded, verify_csrf
@@ -61,7 +63,11 @@ def require(*roles: str) -> Callable[..., AppUser]:
 
     def dependency(user: Annotated[AppUser, Depends(current_user)]) -> AppUser:
         if user.role not in roles:
-            raise HTTPException(403, f"this page is for the role {' or '.join(roles)}")
+            raise HTTPException(
+                403,
+                _("this page is for the role %(roles)s")
+                % {"roles": " / ".join(label(r) for r in roles)},
+            )
         return user
 
     dependency.roles = roles  # type: ignore[attr-defined]  # read by the route inventory

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.config import Settings, get_settings
 from pipeline.db.engine import get_engine
+from pipeline.i18n import _
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -54,7 +55,7 @@ async def verify_csrf(request: Request) -> None:
     ):
         sent = (await request.form()).get(CSRF_FIELD)
     if not expected or not isinstance(sent, str) or not secrets.compare_digest(sent, expected):
-        raise HTTPException(403, "missing or invalid CSRF token: reload the page and try again")
+        raise HTTPException(403, _("missing or invalid CSRF token: reload the page and try again"))
 
 
 def client_address(request: Request) -> str:

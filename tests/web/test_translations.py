@@ -163,3 +163,49 @@ def test_a_language_picked_on_the_sign_in_page_stays_after_signing_in(browser, m
     visitor.client.get("/lang/fr", params={"next": "/login"})
     assert visitor.login(user.email).status_code == 303
     assert '<html lang="fr">' in visitor.client.get("/audit").text
+
+
+def test_a_refused_action_is_worded_in_the_users_language(browser, make, db) -> None:
+    """The message is built while the route runs: a French-speaking reviewer (saved choice,
+    copied into the session at sign-in) reads it in French, an English one in English."""
+    make.flag(risk=0.9)
+    french, english = make.user("reviewer"), make.user("reviewer")
+    french.lang = "fr"
+    db.commit()
+    answers = {}
+    for user in (french, english):
+        client = browser()
+        assert client.login(user.email).status_code == 303
+        lang = user.lang or "en"
+        flag_id = client.api("/api/queue/claim").json()["flag_id"]
+        refused = client.api(f"/api/flags/{flag_id}/decide", {"decision": "advise"})
+        assert refused.status_code == 400
+        answers[lang] = refused.json()["detail"]
+        nothing = client.api(f"/api/flags/{flag_id}/undo")
+        assert nothing.status_code == 409
+        answers[f"{lang}-undo"] = nothing.json()["detail"]
+        assert client.api(f"/api/flags/{flag_id}/release").status_code == 200
+        gone = client.api(f"/api/flags/{flag_id}/undo")  # released: the next one's turn
+        assert gone.status_code == 404
+        answers[f"{lang}-gone"] = gone.json()["detail"]
+    assert answers["fr"] == (
+        "pour conseiller ou transmettre, rédigez une justification : dites pourquoi, en une phrase"
+    )
+    assert answers["en"] == "to advise or escalate, write a rationale: say why, in a sentence"
+    assert answers["fr-undo"].startswith("aucune décision de votre part à annuler")
+    assert answers["en-undo"].startswith("there is no decision of yours to undo")
+    assert answers["fr-gone"].startswith("aucun signalement")
+    assert answers["en-gone"].startswith("no such flag, or not one you may open")
+
+
+def test_a_page_for_another_role_says_so_in_the_users_language(browser, make, db) -> None:
+    user = make.user("employee")
+    db.commit()
+    visitor = browser()
+    visitor.login(user.email)
+    english = visitor.client.get("/audit")
+    visitor.client.get("/lang/fr", params={"next": "/"})
+    french = visitor.client.get("/audit")
+    assert english.status_code == french.status_code == 403
+    assert "this page is for the role Auditor" in english.text
+    assert "cette page est réservée au rôle Vérificateur" in french.text

@@ -109,8 +109,8 @@ def login(
         )
     lang = request.session.get(SESSION_LANG)  # a language picked before signing in stays
     request.session.clear()  # a fresh session: no fixation
-    if lang:
-        request.session[SESSION_LANG] = lang
+    if lang or user.lang:  # else the user's saved choice: every request reads the session
+        request.session[SESSION_LANG] = lang or user.lang
     request.session[SESSION_USER] = user.id
     request.session[SESSION_VERSION] = user.session_version
     csrf_token(request)
