@@ -102,7 +102,8 @@ def catalogue() -> Catalog:
 
 
 @cache
-def _french() -> dict[str, str | tuple[str, ...]]:
+def french() -> dict[str, str | tuple[str, ...]]:
+    """Each message with a complete French translation (every plural form; none fuzzy)."""
     found: dict[str, str | tuple[str, ...]] = {}
     for message in catalogue():
         if not message.id or message.fuzzy:
@@ -120,13 +121,13 @@ def gettext(message: str, lang: str | None = None) -> str:
     """``message`` in ``lang`` (default: the language in effect); English when no entry."""
     if (lang or current()) != "fr":
         return message
-    found = _french().get(message)
+    found = french().get(message)
     return found if isinstance(found, str) else message
 
 
 def ngettext(singular: str, plural: str, n: int, lang: str | None = None) -> str:
     if (lang or current()) == "fr":
-        found = _french().get(singular)
+        found = french().get(singular)
         if isinstance(found, tuple):
             # French: 0 and 1 take the singular
             return found[0] if n <= 1 else found[-1]

@@ -54,17 +54,9 @@ def marked() -> dict[str, set[str]]:
 
 
 def missing() -> dict[str, set[str]]:
-    """Marked messages with no French translation."""
-    french = {
-        (m.id[0] if isinstance(m.id, (tuple, list)) else m.id): m.string
-        for m in i18n.catalogue()
-        if m.id and not m.fuzzy
-    }
-    return {
-        msg: where
-        for msg, where in marked().items()
-        if not (all(french[msg]) if isinstance(french.get(msg), tuple) else french.get(msg))
-    }
+    """Marked messages with no French translation (the same test ``gettext`` applies)."""
+    translated = i18n.french()
+    return {msg: where for msg, where in marked().items() if msg not in translated}
 
 
 def update(path: Path = i18n.CATALOGUE) -> list[str]:
@@ -79,5 +71,5 @@ def update(path: Path = i18n.CATALOGUE) -> list[str]:
     with path.open("wb") as handle:
         write_po(handle, catalogue, width=100, omit_header=False, sort_output=True)
     i18n.catalogue.cache_clear()
-    i18n._french.cache_clear()
+    i18n.french.cache_clear()
     return added
